@@ -1,0 +1,14 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** An error with the HTTP status and message the client should see as `{"error": message}`. */
+export class HttpError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(status: ContentfulStatusCode, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, message);
+export const notFound = (message: string) => new HttpError(404, message);
+export const unavailable = (message: string) => new HttpError(503, message);

@@ -1,0 +1,43 @@
+/**
+ * The edge-maas Worker: serves ONNX models from R2 over the Open Inference Protocol.
+ * This file only wires middleware and routes; each route group lives in functions/routes/.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./app-env.ts";
+import { HttpError } from "./errors.ts";
+import { isolateState } from "./isolate.ts";
+import { health } from "./routes/health.ts";
+import { inference } from "./routes/infer.ts";
+import { models } from "./routes/models.ts";
+import { v1 } from "./routes/v1.ts";
+
+const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.use(timing({ total: true, autoEnd: true }));
+app.on("POST", "*", (c, next) =>
+  bodyLimit({
+    maxSize: isolateState(c.env).settings.maxBodyBytes,
+    onError: (c) => c.json({ error: `request body is larger than ${isolateState(c.env).settings.maxBodyBytes} bytes` }, 413),
+  })(c, next),
+);
+
+app.route("/", health);
+app.route("/", models);
+app.route("/", inference);
+app.route("/", v1);
+
+app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof HttpError) return c.json({ error: error.message }, error.status);
+  if (error instanceof HTTPException) return c.json({ error: error.message || "request rejected" }, error.status);
+  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error).stack }));
+  return c.json({ error: "internal error" }, 500);
+});
+
+export default app;

@@ -1,0 +1,73 @@
+/**
+ * One inference from resolved model to output tensors — shared by the v2 and v1 handlers.
+ * Records `load` and `infer` in Server-Timing.
+ */
+import type { Context } from "hono";
+import { endTime, setMetric, startTime } from "hono/timing";
+import type { AppEnv } from "../app-env.ts";
+import { badRequest } from "../errors.ts";
+import { isolateState } from "../isolate.ts";
+import type { Tensor } from "../ort/runtime.ts";
+import type { InferInput } from "../protocol/v2-request.ts";
+import type { Manifest } from "../registry/manifest.ts";
+import { resolveModel } from "../registry/resolve.ts";
+import { runExclusive } from "../sessions/exclusive.ts";
+import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
+import { buildFeeds } from "./feeds.ts";
+
+/** Header whose value keeps a caller on one side of an alias's traffic split. */
+export const STICKY_KEY_HEADER = "X-Maas-Sticky-Key";
+
+export interface InferenceResult {
+  manifest: Manifest;
+  outputs: Array<{ name: string; tensor: Tensor }>;
+}
+
+export async function findManifest(c: Context<AppEnv>, name: string, version: string | undefined): Promise<Manifest> {
+  const { settings } = isolateState(c.env);
+  const { manifest } = await resolveModel(c.env.MODELS, name, version, {
+    stickyKey: c.req.header(STICKY_KEY_HEADER),
+    aliasCacheMs: settings.aliasCacheMs,
+  });
+  return manifest;
+}
+
+/** Loads (or reuses) the session and hands it to `use`, releasing it afterwards. */
+export async function withSession<T>(c: Context<AppEnv>, manifest: Manifest, use: (model: LoadedModel) => Promise<T>): Promise<T> {
+  const lease = await isolateState(c.env).models.acquire(manifest, (m) => loadModel(c.env.MODELS, m));
+  setMetric(c, "load", lease.loadMs, lease.loadMs ? "session load" : "session warm");
+  try {
+    return await use(lease.model);
+  } finally {
+    lease.release();
+  }
+}
+
+export async function infer(
+  c: Context<AppEnv>,
+  manifest: Manifest,
+  inputs: readonly InferInput[] | ((model: LoadedModel) => Record<string, Tensor>),
+  requestedOutputs?: readonly string[],
+): Promise<InferenceResult> {
+  return withSession(c, manifest, async (model) => {
+    const feeds = typeof inputs === "function" ? inputs(model) : buildFeeds(model.inputs, inputs);
+    const names = requestedOutputs ?? model.outputNames;
+    for (const name of names) {
+      if (!model.outputNames.includes(name)) {
+        throw badRequest(`unknown output "${name}"; the model's outputs are ${model.outputNames.map((n) => `"${n}"`).join(", ")}`);
+      }
+    }
+    startTime(c, "infer");
+    let results: Record<string, Tensor>;
+    try {
+      results = await runExclusive(() => model.session.run(feeds, [...names]));
+    } catch (error) {
+      // Inputs passed every check against the model's metadata, so what is left is a
+      // combination the graph rejects (e.g. inconsistent dynamic dims between inputs).
+      throw badRequest(`the model rejected the inputs: ${String((error as Error).message ?? error).slice(0, 300)}`);
+    } finally {
+      endTime(c, "infer");
+    }
+    return { manifest, outputs: names.map((name) => ({ name, tensor: results[name] })) };
+  });
+}

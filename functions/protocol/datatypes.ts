@@ -1,0 +1,82 @@
+/**
+ * Open Inference Protocol datatypes and their onnxruntime tensor types, with the per-element
+ * checks that turn JSON values into typed-array contents.
+ */
+import type { Datatype } from "../registry/manifest.ts";
+import { toHalfBits } from "./float16.ts";
+
+export type OrtType =
+  | "bool" | "uint8" | "uint16" | "uint32" | "uint64" | "int8" | "int16" | "int32" | "int64"
+  | "float16" | "float32" | "float64" | "string";
+
+export const ORT_TYPE_OF: Record<Datatype, OrtType> = {
+  BOOL: "bool",
+  UINT8: "uint8",
+  UINT16: "uint16",
+  UINT32: "uint32",
+  UINT64: "uint64",
+  INT8: "int8",
+  INT16: "int16",
+  INT32: "int32",
+  INT64: "int64",
+  FP16: "float16",
+  FP32: "float32",
+  FP64: "float64",
+  BYTES: "string",
+};
+
+export const DATATYPE_OF: Record<string, Datatype> = Object.fromEntries(
+  Object.entries(ORT_TYPE_OF).map(([datatype, ortType]) => [ortType, datatype as Datatype]),
+);
+
+type TypedStorage =
+  | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array
+  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+
+/** How one datatype is stored and how a JSON element is checked and converted. */
+export interface ElementCodec {
+  allocate(length: number): TypedStorage | string[];
+  /** Converts one JSON value, or returns undefined when it is not valid for the datatype. */
+  convert(value: unknown): number | bigint | string | undefined;
+}
+
+function integer(min: number, max: number): (value: unknown) => number | undefined {
+  return (value) => (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : undefined);
+}
+
+function bigInteger(min: bigint, max: bigint): (value: unknown) => bigint | undefined {
+  return (value) => {
+    let big: bigint;
+    if (typeof value === "number" && Number.isSafeInteger(value)) big = BigInt(value);
+    else if (typeof value === "string" && /^-?\d{1,20}$/.test(value)) big = BigInt(value); // beyond 2^53, as a string
+    else return undefined;
+    return big >= min && big <= max ? big : undefined;
+  };
+}
+
+const finite = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+
+export const CODECS: Record<Datatype, ElementCodec> = {
+  BOOL: { allocate: (n) => new Uint8Array(n), convert: (v) => (v === true || v === 1 ? 1 : v === false || v === 0 ? 0 : undefined) },
+  UINT8: { allocate: (n) => new Uint8Array(n), convert: integer(0, 255) },
+  UINT16: { allocate: (n) => new Uint16Array(n), convert: integer(0, 65535) },
+  UINT32: { allocate: (n) => new Uint32Array(n), convert: integer(0, 4294967295) },
+  UINT64: { allocate: (n) => new BigUint64Array(n), convert: bigInteger(0n, 2n ** 64n - 1n) },
+  INT8: { allocate: (n) => new Int8Array(n), convert: integer(-128, 127) },
+  INT16: { allocate: (n) => new Int16Array(n), convert: integer(-32768, 32767) },
+  INT32: { allocate: (n) => new Int32Array(n), convert: integer(-2147483648, 2147483647) },
+  INT64: { allocate: (n) => new BigInt64Array(n), convert: bigInteger(-(2n ** 63n), 2n ** 63n - 1n) },
+  // Half floats travel as their bit patterns (what onnxruntime accepts everywhere).
+  FP16: { allocate: (n) => new Uint16Array(n), convert: (v) => (typeof v === "number" && Number.isFinite(v) ? toHalfBits(v) : undefined) },
+  FP32: { allocate: (n) => new Float32Array(n), convert: finite },
+  FP64: { allocate: (n) => new Float64Array(n), convert: finite },
+  BYTES: { allocate: (n) => new Array<string>(n), convert: (v) => (typeof v === "string" ? v : undefined) },
+};
+
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "number") return String(value);
+  return typeof value;
+}

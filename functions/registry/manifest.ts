@@ -1,0 +1,83 @@
+/**
+ * The records of the registry: a version's manifest and an alias. One definition, used by the
+ * Worker (reading) and by the publisher (writing); both validate with these zod schemas.
+ */
+import { z } from "zod";
+import { NAME_PATTERN, SHA256_PATTERN } from "./layout.ts";
+
+/** Open Inference Protocol v2 tensor datatypes. */
+export const DATATYPES = [
+  "BOOL",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP16",
+  "FP32",
+  "FP64",
+  "BYTES",
+] as const;
+export type Datatype = (typeof DATATYPES)[number];
+
+const name = z.string().regex(NAME_PATTERN);
+
+/** A model input or output: variable dims are -1, as in the v2 metadata response. */
+export const tensorSpecSchema = z.object({
+  name: z.string().min(1),
+  datatype: z.enum(DATATYPES),
+  shape: z.array(z.number().int().gte(-1)),
+});
+export type TensorSpec = z.infer<typeof tensorSpecSchema>;
+
+export const manifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  name,
+  version: name,
+  /** sha256 (hex) of the ONNX bytes; the blob is stored under it. */
+  sha256: z.string().regex(SHA256_PATTERN),
+  bytes: z.number().int().positive(),
+  platform: z.literal("onnx"),
+  inputs: z.array(tensorSpecSchema).min(1),
+  outputs: z.array(tensorSpecSchema).min(1),
+  /** The ONNX file's producer (e.g. "pytorch 2.5", "edge-maas 0.1.0"). */
+  producer: z.object({ name: z.string(), version: z.string() }),
+  createdAt: z.iso.datetime(),
+  /** Free-form description of how the weights are stored ("fp32", "int8", "int4", "fp16"...). */
+  quantization: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+  labels: z.array(z.string()).optional(),
+  /** The ONNX model's metadata_props (e.g. the trainer's feature schema). */
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** One side of a weighted traffic split. */
+export const splitEntrySchema = z.object({ version: name, weight: z.number().positive() });
+
+const aliasTargetSchema = z.object({
+  version: name,
+  /** When present, requests through the alias are spread over these versions by weight. */
+  split: z.array(splitEntrySchema).min(2).optional(),
+  updatedAt: z.iso.datetime(),
+});
+export type AliasTarget = z.infer<typeof aliasTargetSchema>;
+
+export const aliasRecordSchema = aliasTargetSchema.extend({
+  name,
+  alias: name,
+  /** Earlier targets, most recent first — what `rollback` returns to. */
+  history: z.array(aliasTargetSchema).default([]),
+});
+export type AliasRecord = z.infer<typeof aliasRecordSchema>;
+
+export function parseManifest(json: unknown): Manifest {
+  return manifestSchema.parse(json);
+}
+
+export function parseAliasRecord(json: unknown): AliasRecord {
+  return aliasRecordSchema.parse(json);
+}

@@ -1,0 +1,84 @@
+/** Model metadata, readiness and repository listings (v2), plus a listing for humans. */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { findManifest, withSession } from "../inference/run.ts";
+import { readJsonBody } from "../protocol/read-json.ts";
+import type { Manifest } from "../registry/manifest.ts";
+import { listAliases, listManifests, listModelNames } from "../registry/store.ts";
+import { isolateState } from "../isolate.ts";
+import { z } from "zod";
+import { parseWith } from "../protocol/v2-request.ts";
+
+async function metadata(c: Context<AppEnv>, name: string, version: string | undefined) {
+  const manifest = await findManifest(c, name, version);
+  const versions = version === undefined ? (await listManifests(c.env.MODELS, name)).map((m) => m.version) : [manifest.version];
+  return c.json({
+    name: manifest.name,
+    versions,
+    platform: "onnxruntime_onnx",
+    inputs: manifest.inputs,
+    outputs: manifest.outputs,
+    // Not part of the v2 spec's required fields; useful to clients and the playground.
+    parameters: {
+      version: manifest.version,
+      sha256: manifest.sha256,
+      bytes: manifest.bytes,
+      created_at: manifest.createdAt,
+      producer: manifest.producer,
+      ...(manifest.quantization ? { quantization: manifest.quantization } : {}),
+      ...(manifest.metrics ? { metrics: manifest.metrics } : {}),
+      ...(manifest.labels ? { labels: manifest.labels } : {}),
+    },
+  });
+}
+
+async function ready(c: Context<AppEnv>, name: string, version: string | undefined) {
+  const manifest = await findManifest(c, name, version);
+  await withSession(c, manifest, async () => undefined); // loads it now, so the first inference is warm
+  return c.json({ name: manifest.name, version: manifest.version, ready: true });
+}
+
+function summary(manifest: Manifest) {
+  return { version: manifest.version, bytes: manifest.bytes, created_at: manifest.createdAt, quantization: manifest.quantization ?? null };
+}
+
+const indexRequestSchema = z.object({ ready: z.boolean().optional() }).passthrough();
+
+export const models = new Hono<AppEnv>()
+  .get("/v2/models", async (c) => {
+    const names = await listModelNames(c.env.MODELS);
+    const entries = await Promise.all(
+      names.map(async (name) => {
+        const [manifests, aliases] = await Promise.all([listManifests(c.env.MODELS, name), listAliases(c.env.MODELS, name)]);
+        return {
+          name,
+          versions: manifests.map(summary),
+          aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.split ? { version: a.version, split: a.split } : a.version])),
+        };
+      }),
+    );
+    return c.json({ models: entries });
+  })
+  .get("/v2/models/:name", (c) => metadata(c, c.req.param("name"), undefined))
+  .get("/v2/models/:name/versions/:version", (c) => metadata(c, c.req.param("name"), c.req.param("version")))
+  .get("/v2/models/:name/ready", (c) => ready(c, c.req.param("name"), undefined))
+  .get("/v2/models/:name/versions/:version/ready", (c) => ready(c, c.req.param("name"), c.req.param("version")))
+  // Triton's repository index: every version, with whether this isolate has it loaded.
+  .post("/v2/repository/index", async (c) => {
+    const filter = parseWith(indexRequestSchema, (await readJsonBody(c, { allowEmpty: true })) ?? {}, "repository index request");
+    const cache = isolateState(c.env).models;
+    const names = await listModelNames(c.env.MODELS);
+    const rows = (
+      await Promise.all(
+        names.map(async (name) =>
+          (await listManifests(c.env.MODELS, name)).map((m) => ({
+            name,
+            version: m.version,
+            state: cache.has(m.sha256) ? "READY" : "UNAVAILABLE",
+            reason: cache.has(m.sha256) ? "" : "not loaded in this isolate; loads on first request",
+          })),
+        ),
+      )
+    ).flat();
+    return c.json(filter.ready ? rows.filter((r) => r.state === "READY") : rows);
+  });

@@ -1,0 +1,78 @@
+/**
+ * The v1 (TensorFlow-Serving style) protocol for single-input models:
+ * `POST /v1/models/{name}:predict` with `{"instances": [row, ...]}` → `{"predictions": [...]}`.
+ * Each instance is one batch row of the model's input; each prediction is that row of the
+ * output (or an object of outputs when the model has several).
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { badRequest, notFound } from "../errors.ts";
+import { tensorValues } from "../inference/outputs.ts";
+import { findManifest, infer } from "../inference/run.ts";
+import { readJsonBody } from "../protocol/read-json.ts";
+import { parseWith } from "../protocol/v2-request.ts";
+import type { Tensor } from "../ort/runtime.ts";
+import type { InferInput } from "../protocol/v2-request.ts";
+import { MAX_DATA_DEPTH } from "../inference/feeds.ts";
+
+const predictRequestSchema = z.object({ instances: z.array(z.unknown()).min(1) });
+
+/** The dims of a nested array, read along its first elements. */
+function nestedShape(value: unknown): number[] {
+  const shape: number[] = [];
+  let current = value;
+  while (Array.isArray(current)) {
+    if (shape.length >= MAX_DATA_DEPTH) throw badRequest(`instances are nested deeper than ${MAX_DATA_DEPTH} levels`);
+    shape.push(current.length);
+    current = current[0];
+  }
+  return shape;
+}
+
+function nest(values: unknown[], dims: readonly number[]): unknown {
+  if (dims.length === 0) return values[0];
+  if (dims.length === 1) return values;
+  const step = values.length / dims[0];
+  return Array.from({ length: dims[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), dims.slice(1)));
+}
+
+/** Row `row` of a batch-major tensor as nested JS values. */
+function rowOf(values: unknown[], tensor: Tensor, row: number): unknown {
+  const rowDims = tensor.dims.slice(1);
+  const size = rowDims.reduce((a, b) => a * b, 1);
+  return nest(values.slice(row * size, (row + 1) * size), rowDims);
+}
+
+async function predict(c: Context<AppEnv>, target: string) {
+  const separator = target.lastIndexOf(":");
+  if (separator < 0 || target.slice(separator + 1) !== "predict") throw notFound(`unknown v1 method in "${target}"; use {name}:predict`);
+  const name = target.slice(0, separator);
+  const { instances } = parseWith(predictRequestSchema, await readJsonBody(c), "predict request");
+  const manifest = await findManifest(c, name, undefined);
+  if (manifest.inputs.length !== 1) {
+    throw badRequest(`model "${name}" has ${manifest.inputs.length} inputs; the v1 protocol serves single-input models — use v2 /infer`);
+  }
+  const spec = manifest.inputs[0];
+  const input: InferInput = { name: spec.name, datatype: spec.datatype, shape: [instances.length, ...nestedShape(instances[0])], data: instances };
+  const result = await infer(c, manifest, [input]);
+  const perOutput = result.outputs.map(({ name, tensor }) => {
+    if (tensor.dims[0] !== instances.length) {
+      throw badRequest(`output "${name}" is not batched by instance (shape [${tensor.dims.join(", ")}]); use v2 /infer`);
+    }
+    return { name, tensor, values: tensorValues(tensor) };
+  });
+  const predictions = instances.map((_, row) =>
+    perOutput.length === 1
+      ? rowOf(perOutput[0].values, perOutput[0].tensor, row)
+      : Object.fromEntries(perOutput.map((o) => [o.name, rowOf(o.values, o.tensor, row)])),
+  );
+  return c.json({ predictions, model_version: manifest.version });
+}
+
+export const v1 = new Hono<AppEnv>()
+  .get("/v1/models/:name", async (c) => {
+    const manifest = await findManifest(c, c.req.param("name"), undefined);
+    return c.json({ name: manifest.name, version: manifest.version, ready: true });
+  })
+  .post("/v1/models/:target", (c) => predict(c, c.req.param("target")));

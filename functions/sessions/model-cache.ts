@@ -1,0 +1,108 @@
+/**
+ * Live sessions per isolate, keyed by blob sha256 (two versions with the same bytes share one).
+ * Concurrent first requests share one load; a failed load is never cached; when the models'
+ * bytes exceed the budget, the least recently used idle sessions are released.
+ */
+import { unavailable } from "../errors.ts";
+import type { Manifest } from "../registry/manifest.ts";
+import { runExclusive } from "./exclusive.ts";
+import type { LoadedModel } from "./load-model.ts";
+
+function releaseSession(model: LoadedModel | undefined): void {
+  if (model) void runExclusive(() => model.session.release()).catch(() => undefined);
+}
+
+interface Entry {
+  bytes: number;
+  loading: Promise<LoadedModel>;
+  model?: LoadedModel;
+  inUse: number;
+  evicted: boolean;
+}
+
+export interface Lease {
+  model: LoadedModel;
+  /** Milliseconds this request spent waiting for the load (0 when the session was warm). */
+  loadMs: number;
+  release(): void;
+}
+
+export class ModelCache {
+  readonly budgetBytes: number;
+  // Map iteration order is insertion order: re-inserting on use keeps it least-recent-first.
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(budgetBytes: number) {
+    this.budgetBytes = budgetBytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(sha256: string): boolean {
+    return this.#entries.get(sha256)?.model !== undefined;
+  }
+
+  /** A session for the manifest's blob; `load` runs only when no load is cached or in flight. */
+  async acquire(manifest: Manifest, load: (manifest: Manifest) => Promise<LoadedModel>): Promise<Lease> {
+    if (manifest.bytes > this.budgetBytes) {
+      throw unavailable(
+        `model "${manifest.name}" version "${manifest.version}" (${manifest.bytes} bytes) is larger than this server's model memory budget (${this.budgetBytes} bytes)`,
+      );
+    }
+    const started = Date.now();
+    let entry = this.#entries.get(manifest.sha256);
+    const warm = entry?.model !== undefined;
+    if (entry) {
+      this.#entries.delete(manifest.sha256);
+      this.#entries.set(manifest.sha256, entry);
+    } else {
+      entry = { bytes: manifest.bytes, loading: load(manifest), inUse: 0, evicted: false };
+      this.#entries.set(manifest.sha256, entry);
+      const created = entry;
+      created.loading.then(
+        (model) => {
+          created.model = model;
+          this.#evictOverBudget();
+        },
+        () => {
+          if (this.#entries.get(manifest.sha256) === created) this.#entries.delete(manifest.sha256);
+        },
+      );
+    }
+    entry.inUse++;
+    let model: LoadedModel;
+    try {
+      model = await entry.loading;
+    } catch (error) {
+      entry.inUse--;
+      throw error;
+    }
+    const held = entry;
+    let released = false;
+    return {
+      model,
+      loadMs: warm ? 0 : Date.now() - started,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.inUse--;
+        if (held.evicted && held.inUse === 0) releaseSession(held.model);
+      },
+    };
+  }
+
+  #evictOverBudget(): void {
+    let total = 0;
+    for (const entry of this.#entries.values()) total += entry.bytes;
+    for (const [sha, entry] of this.#entries) {
+      if (total <= this.budgetBytes) break;
+      if (!entry.model) continue; // still loading
+      this.#entries.delete(sha);
+      total -= entry.bytes;
+      entry.evicted = true;
+      if (entry.inUse === 0) releaseSession(entry.model);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * What the publisher learns from an ONNX file before publishing it: that onnxruntime-node can
+ * load it, its inputs/outputs (as v2 tensor specs), its producer and metadata — all turned into
+ * the registry's manifest (functions/registry/manifest.ts).
+ */
+import { createHash } from "node:crypto";
+import * as ort from "onnxruntime-node";
+import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
+import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
+import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
+
+export interface OnnxDescription {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  producer: { name: string; version: string };
+  metadata: Record<string, string>;
+}
+
+export class InvalidModelError extends Error {
+  override name = "InvalidModelError";
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function tensorSpecs(metadata: readonly ort.InferenceSession.ValueMetadata[], kind: string): TensorSpec[] {
+  return metadata.map((m) => {
+    if (!m.isTensor) throw new InvalidModelError(`${kind} "${m.name}" is not a tensor; only tensor inputs and outputs can be served`);
+    const datatype = DATATYPE_OF[m.type];
+    if (!datatype) throw new InvalidModelError(`${kind} "${m.name}" has type ${m.type}, which the Open Inference Protocol cannot carry`);
+    // onnxruntime-node reports symbolic dims by name and unknown ones as "": both are -1 in v2.
+    return { name: m.name, datatype, shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : -1)) };
+  });
+}
+
+export async function describeOnnx(bytes: Uint8Array): Promise<OnnxDescription> {
+  let proto;
+  try {
+    proto = decodeModel(bytes);
+  } catch (error) {
+    throw new InvalidModelError(`not an ONNX model (${(error as Error).message})`);
+  }
+  if (!proto.graph) throw new InvalidModelError("not an ONNX model (no graph)");
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes);
+  } catch (error) {
+    throw new InvalidModelError(`onnxruntime cannot load it: ${String((error as Error).message).split("\n")[0]}`);
+  }
+  try {
+    return {
+      inputs: tensorSpecs(session.inputMetadata, "input"),
+      outputs: tensorSpecs(session.outputMetadata, "output"),
+      producer: { name: proto.producerName || "unknown", version: proto.producerVersion || "" },
+      metadata: readMetadata(proto),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Labels and metrics the trainer records in metadata, lifted into the manifest when present. */
+function trainerExtras(metadata: Record<string, string>): Pick<Manifest, "labels" | "metrics"> {
+  const extras: Pick<Manifest, "labels" | "metrics"> = {};
+  try {
+    const schema = metadata["maas.schema"] ? JSON.parse(metadata["maas.schema"]) : undefined;
+    if (Array.isArray(schema?.classes)) extras.labels = schema.classes.map(String);
+    const metrics = metadata["maas.metrics"] ? JSON.parse(metadata["maas.metrics"]) : undefined;
+    if (metrics && typeof metrics === "object") {
+      extras.metrics = Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === "number"));
+    }
+  } catch {
+    // Metadata written by someone else: not ours to interpret.
+  }
+  return extras;
+}
+
+export async function manifestFor(
+  bytes: Uint8Array,
+  options: { name: string; version: string; quantization?: string; createdAt?: Date },
+): Promise<Manifest> {
+  const description = await describeOnnx(bytes);
+  return manifestSchema.parse({
+    schemaVersion: 1,
+    name: options.name,
+    version: options.version,
+    sha256: sha256Hex(bytes),
+    bytes: bytes.byteLength,
+    platform: "onnx",
+    inputs: description.inputs,
+    outputs: description.outputs,
+    producer: description.producer,
+    createdAt: (options.createdAt ?? new Date()).toISOString(),
+    ...(options.quantization ? { quantization: options.quantization } : {}),
+    ...trainerExtras(description.metadata),
+    ...(Object.keys(description.metadata).length ? { metadata: description.metadata } : {}),
+  });
+}

@@ -1,0 +1,50 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { seedRegistry } from "./seed.ts";
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://maas.test${path}`, init));
+const post = (path: string, body: unknown) =>
+  call(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+/** JSON.parse that keeps integers beyond 2^53 as their exact source digits. */
+function parseExact(text: string) {
+  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
+    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) ? context?.source : value,
+  );
+}
+
+beforeAll(async () => {
+  await seedRegistry(env.MODELS);
+});
+
+describe("v2 inference against onnxruntime-node", () => {
+  for (const testCase of inject("cases")) {
+    it(testCase.title, async () => {
+      const path = testCase.version
+        ? `/v2/models/${testCase.model}/versions/${testCase.version}/infer`
+        : `/v2/models/${testCase.model}/infer`;
+      const response = await post(path, {
+        id: "req-1",
+        inputs: testCase.inputs,
+        ...(testCase.outputs ? { outputs: testCase.outputs.map((name) => ({ name })) } : {}),
+      });
+      const text = await response.text();
+      expect(response.status, text).toBe(200);
+      const body = parseExact(text);
+      expect(body.id).toBe("req-1");
+      expect(body.model_name).toBe(testCase.model);
+      expect(body.outputs.map((o: { name: string }) => o.name)).toEqual(testCase.expected.map((o) => o.name));
+      for (const [i, expected] of testCase.expected.entries()) {
+        const actual = body.outputs[i];
+        expect(actual.datatype).toBe(expected.datatype);
+        expect(actual.shape).toEqual(expected.shape);
+        if (expected.datatype === "FP32") {
+          const diff = Math.max(...expected.data.map((v, j) => Math.abs((v as number) - actual.data[j])));
+          expect(diff).toBeLessThanOrEqual(1e-5);
+        } else {
+          expect(actual.data.map(String)).toEqual(expected.data.map(String));
+        }
+      }
+    });
+  }
+});
