@@ -1,0 +1,61 @@
+/** What every quantization mode shares: the model, fresh names, pending node edits, options. */
+import { NameAllocator } from "../onnx/graph-walk.ts";
+import type { ModelProto, NodeProto, TensorProto } from "../onnx/model-io.ts";
+import type { ConstantWeight } from "./find-weights.ts";
+import { NodeReplacements } from "./graph-edit.ts";
+
+export type QuantizeMode = "int8" | "int8-dynamic" | "int4" | "fp16";
+export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", "int4", "fp16"];
+
+export interface QuantizeOptions {
+  mode: QuantizeMode;
+  /** int4 only: rows of K per scale (a power of two ≥ 16; the CLI offers 32, 64, 128). */
+  blockSize: number;
+  /** int8/int8-dynamic: one scale for the whole weight instead of one per output channel. */
+  perTensor: boolean;
+  /** Weights with fewer elements stay fp32. */
+  minElements: number;
+}
+
+export class QuantizeContext {
+  readonly model: ModelProto;
+  readonly options: QuantizeOptions;
+  readonly names: NameAllocator;
+  readonly edits = new NodeReplacements();
+  private readonly removed = new Set<ConstantWeight>();
+
+  constructor(model: ModelProto, options: QuantizeOptions) {
+    this.model = model;
+    this.options = options;
+    this.names = new NameAllocator(model);
+  }
+
+  /** Drops the fp32 weight (initializer or Constant node) once nothing reads it any more. */
+  removeWeight(weight: ConstantWeight): void {
+    if (weight.constantNode) this.edits.replace(weight.owner, weight.constantNode, []);
+    else this.removed.add(weight);
+  }
+
+  /**
+   * Makes `weight.name` be computed by `nodes` (e.g. DequantizeLinear or Cast) from new
+   * initializers, so every consumer — in any subgraph — keeps reading the same name.
+   */
+  recomputeWeight(weight: ConstantWeight, nodes: NodeProto[]): void {
+    if (weight.constantNode) this.edits.replace(weight.owner, weight.constantNode, nodes);
+    else {
+      this.removed.add(weight);
+      this.edits.prepend(weight.owner, nodes);
+    }
+  }
+
+  finish(): void {
+    this.edits.apply();
+    for (const weight of this.removed) {
+      weight.owner.initializer = (weight.owner.initializer ?? []).filter((t) => t !== weight.tensor);
+    }
+  }
+}
+
+export function addInitializers(graph: { initializer?: TensorProto[] | null }, tensors: TensorProto[]): void {
+  (graph.initializer ??= []).push(...tensors);
+}

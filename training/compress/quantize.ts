@@ -1,0 +1,69 @@
+/**
+ * Quantizes every MatMul/Gemm whose weight is a constant, in the main graph and in subgraphs.
+ * Everything else in the graph is left as it was. Rewrites `model` in place.
+ */
+import type { ModelProto } from "../onnx/model-io.ts";
+import { storedByteSize } from "../onnx/tensors.ts";
+import { findConstantWeights, type ConstantWeight } from "./find-weights.ts";
+import { convertWeightFp16 } from "./modes/fp16.ts";
+import { quantizeWeightInt4 } from "./modes/int4.ts";
+import { quantizeWeightInt8Dynamic } from "./modes/int8-dynamic.ts";
+import { quantizeWeightInt8 } from "./modes/int8-weight.ts";
+import type { LayerOutcome } from "./modes/outcome.ts";
+import { QuantizeContext, type QuantizeOptions } from "./quantize-context.ts";
+
+export interface LayerReport {
+  weight: string;
+  graph: string;
+  shape: number[];
+  ops: string[];
+  /** "int8 per-channel axis 1 (DequantizeLinear)", … or undefined when kept. */
+  scheme: string | undefined;
+  keptBecause: string | undefined;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+export class NothingToQuantizeError extends Error {
+  override name = "NothingToQuantizeError";
+}
+
+const modes: Record<QuantizeOptions["mode"], (w: ConstantWeight, ctx: QuantizeContext) => LayerOutcome> = {
+  int8: quantizeWeightInt8,
+  "int8-dynamic": quantizeWeightInt8Dynamic,
+  int4: quantizeWeightInt4,
+  fp16: convertWeightFp16,
+};
+
+function ineligible(weight: ConstantWeight, options: QuantizeOptions): string | undefined {
+  if (weight.dims.length !== 2) return `weight has rank ${weight.dims.length} (only 2-D weights are quantized)`;
+  if (weight.otherUses > 0) return "the tensor is also used by something other than a MatMul/Gemm weight input";
+  if (weight.values.length < options.minElements) return `${weight.values.length} elements < --min-elements ${options.minElements}`;
+  if (weight.values.length === 0) return "empty weight";
+  return undefined;
+}
+
+/** Throws NothingToQuantizeError when the model has no MatMul/Gemm with a constant weight at all. */
+export function quantizeModel(model: ModelProto, options: QuantizeOptions): LayerReport[] {
+  const weights = findConstantWeights(model);
+  if (weights.length === 0) throw new NothingToQuantizeError("the model has no MatMul or Gemm with a constant float32 weight");
+  const ctx = new QuantizeContext(model, options);
+  const reports: LayerReport[] = [];
+  for (const weight of weights) {
+    const reason = ineligible(weight, options);
+    const outcome: LayerOutcome = reason ? { skipped: reason } : modes[options.mode](weight, ctx);
+    const before = storedByteSize(weight.tensor);
+    reports.push({
+      weight: weight.name,
+      graph: weight.ownerPath,
+      shape: weight.dims,
+      ops: weight.uses.map((u) => u.op),
+      scheme: "tensors" in outcome ? outcome.scheme : undefined,
+      keptBecause: "skipped" in outcome ? outcome.skipped : undefined,
+      bytesBefore: before,
+      bytesAfter: "tensors" in outcome ? outcome.tensors.reduce((n, t) => n + storedByteSize(t), 0) : before,
+    });
+  }
+  ctx.finish();
+  return reports;
+}
