@@ -35,7 +35,7 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
 /** Loads (or reuses) the session and hands it to `use`, releasing it afterwards. */
 export async function withSession<T>(c: Context<AppEnv>, manifest: Manifest, use: (model: LoadedModel) => Promise<T>): Promise<T> {
   const lease = await isolateState(c.env).models.acquire(manifest, (m) => loadModel(c.env.MODELS, m));
-  setMetric(c, "load", lease.loadMs, lease.loadMs ? "session load" : "session warm");
+  setMetric(c, "load", lease.loadMs, `session ${lease.source}`);
   try {
     return await use(lease.model);
   } finally {

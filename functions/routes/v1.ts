@@ -2,7 +2,8 @@
  * The v1 (TensorFlow-Serving style) protocol for single-input models:
  * `POST /v1/models/{name}:predict` with `{"instances": [row, ...]}` → `{"predictions": [...]}`.
  * Each instance is one batch row of the model's input; each prediction is that row of the
- * output (or an object of outputs when the model has several).
+ * output (or an object of outputs when the model has several). Models made by our trainer also
+ * take raw records (`{"sepal_length": 5.1, ...}`) and answer with label names or values.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -15,6 +16,9 @@ import { parseWith } from "../protocol/v2-request.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import { MAX_DATA_DEPTH } from "../inference/feeds.ts";
+import { ort } from "../ort/runtime.ts";
+import type { Manifest } from "../registry/manifest.ts";
+import { decodePredictions, encodeRecords, FeatureSchemaError, parseFeatureSchema, type FeatureSchema } from "../registry/feature-schema.ts";
 
 const predictRequestSchema = z.object({ instances: z.array(z.unknown()).min(1) });
 
@@ -44,12 +48,46 @@ function rowOf(values: unknown[], tensor: Tensor, row: number): unknown {
   return nest(values.slice(row * size, (row + 1) * size), rowDims);
 }
 
+function featureSchemaOf(manifest: Manifest): FeatureSchema | undefined {
+  try {
+    return parseFeatureSchema(manifest.metadata ?? {});
+  } catch {
+    return undefined; // a malformed schema: the model is still servable as plain tensors
+  }
+}
+
+const isRecord = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Raw records → the trainer's feature encoding → label names or values. */
+async function predictRecords(c: Context<AppEnv>, manifest: Manifest, schema: FeatureSchema, instances: unknown[]) {
+  let encoded: ReturnType<typeof encodeRecords>;
+  try {
+    encoded = encodeRecords(schema, instances);
+  } catch (error) {
+    if (error instanceof FeatureSchemaError) throw badRequest(`instances: ${error.message}`);
+    throw error;
+  }
+  const outputNames = [schema.outputs.probabilities, schema.outputs.label, schema.outputs.prediction].filter((n): n is string => !!n);
+  const result = await infer(
+    c,
+    manifest,
+    () => ({ [schema.inputName]: new ort.Tensor("float32", encoded.data, [encoded.rows, encoded.cols]) }),
+    outputNames,
+  );
+  const outputs = Object.fromEntries(
+    result.outputs.map(({ name, tensor }) => [name, { data: tensor.data as ArrayLike<number | bigint>, dims: tensor.dims }]),
+  );
+  return c.json({ predictions: decodePredictions(schema, outputs), model_version: manifest.version });
+}
+
 async function predict(c: Context<AppEnv>, target: string) {
   const separator = target.lastIndexOf(":");
   if (separator < 0 || target.slice(separator + 1) !== "predict") throw notFound(`unknown v1 method in "${target}"; use {name}:predict`);
   const name = target.slice(0, separator);
   const { instances } = parseWith(predictRequestSchema, await readJsonBody(c), "predict request");
   const manifest = await findManifest(c, name, undefined);
+  const schema = featureSchemaOf(manifest);
+  if (schema && isRecord(instances[0])) return predictRecords(c, manifest, schema, instances);
   if (manifest.inputs.length !== 1) {
     throw badRequest(`model "${name}" has ${manifest.inputs.length} inputs; the v1 protocol serves single-input models — use v2 /infer`);
   }

@@ -22,7 +22,9 @@ interface Entry {
 
 export interface Lease {
   model: LoadedModel;
-  /** Milliseconds this request spent waiting for the load (0 when the session was warm). */
+  /** warm: the session was live; loaded: this request loaded it; joined: it waited for another's load. */
+  source: "warm" | "loaded" | "joined";
+  /** Milliseconds this request spent waiting for the load (0 when warm). */
   loadMs: number;
   release(): void;
 }
@@ -53,7 +55,7 @@ export class ModelCache {
     }
     const started = Date.now();
     let entry = this.#entries.get(manifest.sha256);
-    const warm = entry?.model !== undefined;
+    const source: Lease["source"] = !entry ? "loaded" : entry.model ? "warm" : "joined";
     if (entry) {
       this.#entries.delete(manifest.sha256);
       this.#entries.set(manifest.sha256, entry);
@@ -83,7 +85,8 @@ export class ModelCache {
     let released = false;
     return {
       model,
-      loadMs: warm ? 0 : Date.now() - started,
+      source,
+      loadMs: source === "warm" ? 0 : Date.now() - started,
       release: () => {
         if (released) return;
         released = true;

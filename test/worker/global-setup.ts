@@ -28,7 +28,10 @@ export interface InferenceCase {
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** Seeded into R2 before every test file. */
     published: PublishedFixture[];
+    /** Models a test publishes itself (e.g. to observe a first load), with one reference case each. */
+    spare: Array<PublishedFixture & { case: InferenceCase }>;
     cases: InferenceCase[];
   }
 }
@@ -105,6 +108,16 @@ export default async function setup(project: TestProject) {
     )),
   ];
 
+  const spare = await Promise.all(
+    [33, 44, 55, 66].map(async (seed) => {
+      const bytes = mlpModel(seed);
+      const inputs = [rows(8, seed)];
+      const fixture = await publish(`spare-${seed}`, "1", bytes, 0);
+      return { ...fixture, case: { title: `spare ${seed}`, model: fixture.name, inputs, expected: await referenceOutputs(bytes, inputs) } };
+    }),
+  );
+
   project.provide("published", published);
+  project.provide("spare", spare);
   project.provide("cases", cases);
 }
