@@ -1,0 +1,91 @@
+/**
+ * maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [--block-size 32|64|128]
+ *   [--per-tensor] [--min-elements N] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ */
+import { parseArgs } from "node:util";
+import { CliError } from "../../../scripts/cli-error.ts";
+import { encodeModel } from "../../onnx/model-io.ts";
+import { compareModels, comparisonInputs } from "../compare-models.ts";
+import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
+import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
+import { fileSize, formatBytes } from "../size-report.ts";
+import { comparisonLines, sizeLines } from "../summary-text.ts";
+import { readModelFile, writeOutputFile } from "./model-file.ts";
+import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
+
+const BLOCK_SIZES = [32, 64, 128];
+
+function layerLine(l: LayerReport): string {
+  const what = l.scheme ?? `kept fp32: ${l.keptBecause}`;
+  return `  ${l.weight} [${l.shape.join("x")}] (${l.ops.join(", ")}; ${l.graph}): ${formatBytes(l.bytesBefore)} -> ${formatBytes(l.bytesAfter)}  ${what}`;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: "string" },
+      out: { type: "string" },
+      "block-size": { type: "string", default: "32" },
+      "per-tensor": { type: "boolean", default: false },
+      "min-elements": { type: "string", default: "0" },
+      data: { type: "string" },
+      eval: { type: "string" },
+      target: { type: "string" },
+      seed: { type: "string", default: "1" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const [input, ...extra] = positionals;
+  if (!input) throw new CliError("usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT");
+  if (extra.length) throw new CliError(`unexpected argument ${extra[0]}`);
+  const mode = values.mode as QuantizeMode | undefined;
+  if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);
+  if (!values.out) throw new CliError("--out OUT is required");
+  const blockSize = Number(values["block-size"]);
+  if (!BLOCK_SIZES.includes(blockSize)) throw new CliError(`--block-size must be 32, 64 or 128 (got ${values["block-size"]})`);
+  const minElements = parseCount("--min-elements", values["min-elements"]);
+  const seed = parseCount("--seed", values.seed);
+  if ((values.eval === undefined) !== (values.target === undefined)) throw new CliError("--eval DATA and --target COL go together");
+
+  const { bytes, model } = readModelFile(input);
+  let layers: LayerReport[];
+  try {
+    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements });
+  } catch (error) {
+    if (error instanceof NothingToQuantizeError) throw new CliError(`${input}: nothing to quantize: ${error.message}`);
+    throw error;
+  }
+  if (!layers.some((l) => l.scheme)) {
+    throw new CliError(`${input}: nothing to quantize: every weight was kept (${layers.map((l) => `${l.weight}: ${l.keptBecause}`).join("; ")})`);
+  }
+  const output = encodeModel(model);
+
+  let comparison;
+  let evaluation: EvalSummary | undefined;
+  try {
+    comparison = await compareModels(bytes, output, comparisonInputs(model, values.data, seed, 64));
+    if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}`);
+  }
+  writeOutputFile(values.out, output, input);
+
+  const before = fileSize(bytes);
+  const after = fileSize(output);
+  const summary = { command: "quantize", mode, input, output: values.out, size: { before, after }, layers, difference: comparison, evaluation };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `quantized ${input} -> ${values.out} (${mode}${mode === "int4" ? `, block ${blockSize}` : ""})`,
+    ...sizeLines(before, after),
+    "layers:",
+    ...layers.map(layerLine),
+    ...comparisonLines(comparison),
+    ...(evaluation?.lines ?? []),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,27 @@
+/** Human-readable summary lines shared by quantize, prune and distill. */
+import type { ModelComparison } from "./compare-models.ts";
+import type { Evaluation } from "./evaluate.ts";
+import { formatBytes, ratio, type FileSize } from "./size-report.ts";
+
+export function sizeLines(before: FileSize, after: FileSize): string[] {
+  return [
+    `size: ${formatBytes(before.bytes)} -> ${formatBytes(after.bytes)} (${ratio(after.bytes, before.bytes)})`,
+    `gzip: ${formatBytes(before.gzipBytes)} -> ${formatBytes(after.gzipBytes)} (${ratio(after.gzipBytes, before.gzipBytes)})`,
+  ];
+}
+
+export function comparisonLines(comparison: ModelComparison): string[] {
+  const lines = [`output difference vs the source model in onnxruntime-node, on ${comparison.inputs}:`];
+  for (const engine of ["node", "web"] as const) {
+    for (const d of comparison[engine]) {
+      lines.push(`  ${engine.padEnd(4)} ${d.output}: relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`);
+    }
+  }
+  return lines;
+}
+
+export function evaluationLines(before: Evaluation, after: Evaluation): string[] {
+  const points = (v: number): string => (before.metric === "accuracy" ? `${(v * 100).toFixed(2)}%` : v.toFixed(4));
+  const delta = before.metric === "accuracy" ? `${((after.value - before.value) * 100).toFixed(2)} points` : (after.value - before.value).toFixed(4);
+  return [`${before.metric} on ${before.rows} rows: ${points(before.value)} -> ${points(after.value)} (${delta})`];
+}
