@@ -8,7 +8,8 @@
  * that placeholder instantiates the imported module instead; every other call passes through.
  */
 import * as ort from "onnxruntime-web/wasm";
-import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+// A relative path: wrangler's module collector resolves wasm imports from the importing file.
+import ortWasmModule from "../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm";
 
 // Recognised by content, not identity: ORT's glue may copy the buffer before instantiating.
 const PLACEHOLDER_TEXT = "edge-maas:precompiled-ort-wasm";

@@ -1,0 +1,79 @@
+/** The per-isolate session cache with real sessions loaded from R2 by the Worker's own loader. */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { Manifest } from "../../functions/registry/manifest.ts";
+import { loadModel } from "../../functions/sessions/load-model.ts";
+import { ModelCache } from "../../functions/sessions/model-cache.ts";
+import { publishFixture } from "./seed.ts";
+
+const manifests = (): Manifest[] => inject("spare").map((f) => f.manifest);
+
+/** The real loader, counting how often it runs. */
+function countingLoader() {
+  const loads: string[] = [];
+  return {
+    loads,
+    load: (manifest: Manifest) => {
+      loads.push(manifest.name);
+      return loadModel(env.MODELS, manifest);
+    },
+  };
+}
+
+beforeAll(async () => {
+  for (const fixture of inject("spare")) await publishFixture(env.MODELS, fixture);
+});
+
+describe("ModelCache", () => {
+  it("concurrent first acquisitions share one load", async () => {
+    const cache = new ModelCache(64 * 1024 * 1024);
+    const { loads, load } = countingLoader();
+    const leases = await Promise.all(Array.from({ length: 8 }, () => cache.acquire(manifests()[0], load)));
+    expect(loads).toHaveLength(1);
+    expect(leases.map((l) => l.source).sort()).toEqual(["joined", "joined", "joined", "joined", "joined", "joined", "joined", "loaded"]);
+    expect(new Set(leases.map((l) => l.model.session)).size).toBe(1);
+    leases.forEach((l) => l.release());
+    const again = await cache.acquire(manifests()[0], load);
+    expect(again.source).toBe("warm");
+    expect(loads).toHaveLength(1);
+    again.release();
+  });
+
+  it("evicts the least recently used session when over budget, and reloads it on demand", async () => {
+    const [a, b, c] = manifests();
+    // Room for two of these (equal-sized) models, not three.
+    const cache = new ModelCache(Math.floor(a.bytes * 2.5));
+    const { loads, load } = countingLoader();
+    (await cache.acquire(a, load)).release();
+    (await cache.acquire(b, load)).release();
+    (await cache.acquire(a, load)).release(); // a is now more recent than b
+    (await cache.acquire(c, load)).release(); // over budget: b goes
+    expect(cache.has(a.sha256)).toBe(true);
+    expect(cache.has(b.sha256)).toBe(false);
+    expect(cache.has(c.sha256)).toBe(true);
+    const lease = await cache.acquire(b, load);
+    expect(lease.source).toBe("loaded");
+    expect(loads).toEqual([a.name, b.name, c.name, b.name]);
+    lease.release();
+  });
+
+  it("a session in use is not released by eviction until its lease ends", async () => {
+    const [a, b] = manifests();
+    const cache = new ModelCache(Math.floor(a.bytes * 1.5));
+    const { load } = countingLoader();
+    const held = await cache.acquire(a, load);
+    (await cache.acquire(b, load)).release(); // evicts a from the cache while `held` still uses it
+    expect(cache.has(a.sha256)).toBe(false);
+    const feeds = { x: new (await import("../../functions/ort/runtime.ts")).ort.Tensor("float32", new Float32Array(4), [1, 4]) };
+    const outputs = await held.model.session.run(feeds);
+    expect(outputs.probs.dims).toEqual([1, 3]);
+    held.release();
+  });
+
+  it("a failed load is not cached", async () => {
+    const cache = new ModelCache(64 * 1024 * 1024);
+    const missing = { ...manifests()[3], name: "never-published" };
+    await expect(cache.acquire(missing, (m) => loadModel(env.MODELS, m))).rejects.toThrow(/blob is missing/);
+    expect(cache.size).toBe(0);
+  });
+});
