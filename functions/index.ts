@@ -13,6 +13,7 @@ import { isolateState } from "./isolate.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
 import { models } from "./routes/models.ts";
+import { ui } from "./routes/ui.ts";
 import { v1 } from "./routes/v1.ts";
 
 const app = new Hono<AppEnv>();
@@ -26,10 +27,9 @@ app.on("POST", "*", (c, next) =>
   })(c, next),
 );
 
-app.route("/", health);
-app.route("/", models);
-app.route("/", inference);
-app.route("/", v1);
+// Chained so that `AppType` carries every route's types for hono/client.
+const routes = app.route("/", health).route("/", models).route("/", inference).route("/", v1).route("/", ui);
+export type AppType = typeof routes;
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
