@@ -40,9 +40,17 @@ export interface ModelRunner {
   release(): Promise<void>;
 }
 
+/**
+ * onnxruntime-node ≥ 1.2x fuses a weight-only DequantizeLinear → MatMul/Gemm into an 8-bit
+ * MatMulNBits and, by default (session.qdq_matmulnbits_accuracy_level = 4), quantizes the
+ * activations to int8 inside it — more error than the file's weight-only meaning (measured 3x on the
+ * Iris model). Level 0 keeps fp32 activations, which is also what onnxruntime-web computes.
+ */
+const NODE_SESSION_OPTIONS = { extra: { session: { qdq_matmulnbits_accuracy_level: "0" } } };
+
 export async function openModel(engine: Engine, bytes: Uint8Array): Promise<ModelRunner> {
   const ort = await engineModule(engine);
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await ort.InferenceSession.create(bytes, engine === "node" ? NODE_SESSION_OPTIONS : {});
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,

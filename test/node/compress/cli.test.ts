@@ -1,0 +1,83 @@
+/**
+ * The commands end to end: bad input gets one clear line and exit 1, the input file is never
+ * modified and no output (or partial file) is left behind; a good run writes a file whose summary
+ * matches it.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DataType } from "../../../training/onnx/model-io.ts";
+import { matMulModel, modelBytes, node, randomMatrix, valueInfo } from "./fixtures.ts";
+
+const CLI = resolve(import.meta.dirname, "../../../scripts/cli.ts");
+
+function maas(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const sha = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+const dir = mkdtempSync(join(tmpdir(), "maas-compress-cli-"));
+const good = join(dir, "good.onnx");
+writeFileSync(good, matMulModel(64, 32, randomMatrix(64, 32, 1)));
+const text = join(dir, "notes.onnx");
+writeFileSync(text, "this is not a model\n");
+const truncated = join(dir, "truncated.onnx");
+writeFileSync(truncated, readFileSync(good).subarray(0, 3000));
+const nothing = join(dir, "relu.onnx");
+writeFileSync(nothing, modelBytes({
+  name: "relu", node: [node("MatMul", ["A", "B"], ["C"]), node("Relu", ["C"], ["Y"])],
+  input: [valueInfo("A", DataType.FLOAT, [2, 3]), valueInfo("B", DataType.FLOAT, [3, 2])], output: [valueInfo("Y", DataType.FLOAT, [2, 2])],
+}));
+
+describe.each([
+  ["a text file", ["quantize", text, "--mode", "int8", "--out", join(dir, "o1.onnx")], /not (a valid )?ONNX|not an ONNX/],
+  ["a truncated file", ["quantize", truncated, "--mode", "int8", "--out", join(dir, "o2.onnx")], /not a valid ONNX model/],
+  ["an unknown mode", ["quantize", good, "--mode", "int3", "--out", join(dir, "o3.onnx")], /--mode must be one of/],
+  ["a model with nothing to quantize", ["quantize", nothing, "--mode", "int4", "--out", join(dir, "o4.onnx")], /nothing to quantize/],
+  ["a missing file", ["quantize", join(dir, "absent.onnx"), "--mode", "fp16", "--out", join(dir, "o5.onnx")], /cannot read/],
+  ["a bad block size", ["quantize", good, "--mode", "int4", "--block-size", "48", "--out", join(dir, "o6.onnx")], /--block-size/],
+  ["--out equal to the input", ["quantize", good, "--mode", "int8", "--out", good], /is the input file/],
+  ["a bad sparsity", ["prune", good, "--sparsity", "1.5", "--out", join(dir, "o7.onnx")], /--sparsity/],
+  ["pruning a model without weights", ["prune", nothing, "--sparsity", "0.5", "--out", join(dir, "o8.onnx")], /nothing to prune/],
+])("%s", (_label, args, message) => {
+  it("prints one line, exits 1, leaves the input alone and writes nothing", () => {
+    const input = args[1];
+    const before = existsSync(input) ? sha(input) : undefined;
+    const filesBefore = readdirSync(dir).sort();
+    const result = maas(args);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    if (before) expect(sha(input)).toBe(before);
+    expect(readdirSync(dir).sort()).toEqual(filesBefore);
+  });
+});
+
+describe("a good run", () => {
+  it.each(["int8", "int8-dynamic", "int4", "fp16"])("quantize --mode %s --json describes the file it wrote", (mode) => {
+    const out = join(dir, `good-${mode}.onnx`);
+    const before = sha(good);
+    const result = maas(["quantize", good, "--mode", mode, "--out", out, "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.size.after.bytes).toBe(readFileSync(out).length);
+    expect(summary.size.before.bytes).toBe(readFileSync(good).length);
+    expect(summary.layers[0].scheme).toBeTruthy();
+    expect(summary.difference.web[0].relativeL2).toBeLessThan(0.2);
+    expect(sha(good)).toBe(before);
+  });
+
+  it("prune reports 50% zeros and what they buy", () => {
+    const out = join(dir, "pruned.onnx");
+    const result = maas(["prune", good, "--sparsity", "0.5", "--out", out]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/zeros 0\.0% -> 50\.0%/);
+    expect(result.stdout).toMatch(/gzip/);
+  });
+});
