@@ -37,6 +37,8 @@ export interface PipelineOptions extends SchemaRequest {
   testFraction: number;
   /** Standardise inputs and regression targets (default true). */
   standardize?: boolean;
+  /** Reshuffle the training rows every epoch (default true). */
+  shuffle?: boolean;
   threads?: number;
   onEpoch?: (record: EpochRecord, epochs: number) => void;
 }
@@ -124,6 +126,7 @@ export async function trainFromRecords(allRecords: DataRecord[], options: Pipeli
     batchSize: options.batchSize,
     seed: options.seed,
     patience: options.patience,
+    shuffle: options.shuffle,
     clipNorm: options.clipNorm,
     threads: options.threads,
     onEpoch: options.onEpoch,
