@@ -10,8 +10,17 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            // Tests move aliases and expect the next request to see it at once.
-            miniflare: { bindings: { ALIAS_CACHE_MS: "0" } },
+            miniflare: {
+              // Tests move aliases and expect the next request to see it at once; most tests call
+              // anonymously (the security tests pass their own env with keys and no anonymous access).
+              bindings: { ALIAS_CACHE_MS: "0", ALLOW_ANONYMOUS: "true" },
+              ratelimits: {
+                RATE_LIMIT_IP: { namespace_id: "1002", simple: { limit: 1_000_000, period: 60 } },
+                RATE_LIMIT_KEY: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                // Small enough to reach in a test.
+                TEST_RATE_LIMIT_TIGHT: { namespace_id: "1009", simple: { limit: 3, period: 60 } },
+              },
+            },
           }),
         ],
         test: {

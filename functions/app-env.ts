@@ -1,6 +1,16 @@
 import type { TimingVariables } from "hono/timing";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Env } from "./env.ts";
+import type { Principal } from "./security/principal.ts";
 
 /** Hono's type parameter for this app: the Worker's bindings and the middleware's variables. */
-export type AppEnv = { Bindings: Env; Variables: TimingVariables & RequestIdVariables };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: TimingVariables &
+    RequestIdVariables & {
+      /** Who is calling (set by the authentication middleware). */
+      principal: Principal;
+      /** The model version that answered, for the request log. */
+      servedModel: { name: string; version: string };
+    };
+};

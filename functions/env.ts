@@ -1,4 +1,4 @@
-/** Bindings and variables of the Worker (see wrangler.toml). */
+/** Bindings, variables and secrets of the Worker (see wrangler.toml and README "Security"). */
 export interface Env {
   /** The model registry (layout in functions/registry/layout.ts). */
   MODELS: R2Bucket;
@@ -8,4 +8,24 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** Milliseconds an alias read from R2 is reused before it is read again. */
   ALIAS_CACHE_MS?: string;
+  /** Most tensor elements (all inputs together) in one request. */
+  MAX_TENSOR_ELEMENTS?: string;
+  /** Most batch rows (dim 0, or v1 instances) in one request. */
+  MAX_BATCH_ROWS?: string;
+  /** Deepest nesting of a tensor's `data` arrays. */
+  MAX_JSON_DEPTH?: string;
+
+  /** Secret: JSON array of API key hashes (functions/security/api-keys.ts). */
+  API_KEYS?: string;
+  /** "true" lets requests without a key call every model. Off unless switched on. */
+  ALLOW_ANONYMOUS?: string;
+  /** Comma-separated models anyone may call without a key. */
+  PUBLIC_MODELS?: string;
+  /** Comma-separated origins allowed by CORS; empty (the default) sends no CORS headers. */
+  CORS_ORIGINS?: string;
+
+  /** Rate limiting (Workers rate-limiting bindings); each is optional. */
+  RATE_LIMIT_KEY?: RateLimit;
+  RATE_LIMIT_IP?: RateLimit;
+  [tier: `RATE_LIMIT_${string}`]: RateLimit | undefined;
 }

@@ -3,9 +3,11 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /** An error with the HTTP status and message the client should see as `{"error": message}`. */
 export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
-  constructor(status: ContentfulStatusCode, message: string) {
+  readonly headers: Record<string, string>;
+  constructor(status: ContentfulStatusCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.headers = headers;
   }
 }
 

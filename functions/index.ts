@@ -6,26 +6,40 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
-import { isolateState } from "./isolate.ts";
+import { requestLog } from "./request-log.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
 import { models } from "./routes/models.ts";
 import { ui } from "./routes/ui.ts";
 import { v1 } from "./routes/v1.ts";
+import { authenticate, modelAccess } from "./security/auth.ts";
+import { configuredCors } from "./security/cors.ts";
+import { rateLimit } from "./security/rate-limit.ts";
+import { settingsOf } from "./settings.ts";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
+app.use(requestLog);
+app.use(secureHeaders());
+app.use(configuredCors);
 app.use(timing({ total: true, autoEnd: true }));
-app.on("POST", "*", (c, next) =>
-  bodyLimit({
-    maxSize: isolateState(c.env).settings.maxBodyBytes,
-    onError: (c) => c.json({ error: `request body is larger than ${isolateState(c.env).settings.maxBodyBytes} bytes` }, 413),
-  })(c, next),
-);
+app.on("POST", "*", (c, next) => {
+  const { maxBodyBytes } = settingsOf(c.env);
+  return bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413),
+  })(c, next);
+});
+
+// Everything that touches models needs a caller who may: see functions/security/.
+for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, authenticate);
+for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:target"]) app.use(path, modelAccess);
+for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, rateLimit);
 
 // Chained so that `AppType` carries every route's types for hono/client.
 const routes = app.route("/", health).route("/", models).route("/", inference).route("/", v1).route("/", ui);
@@ -34,7 +48,7 @@ export type AppType = typeof routes;
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
 app.onError((error, c) => {
-  if (error instanceof HttpError) return c.json({ error: error.message }, error.status);
+  if (error instanceof HttpError) return c.json({ error: error.message }, error.status, error.headers);
   if (error instanceof HTTPException) return c.json({ error: error.message || "request rejected" }, error.status);
   console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error).stack }));
   return c.json({ error: "internal error" }, 500);

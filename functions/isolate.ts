@@ -1,22 +1,15 @@
 /**
- * State that lives as long as the isolate: settings and the session cache. Created on the first
- * request because Worker bindings and vars only arrive with a request.
+ * State that lives as long as the isolate: the session cache. Created on the first request
+ * because Worker bindings and vars only arrive with a request.
  */
 import type { Env } from "./env.ts";
-import { readSettings, type Settings } from "./settings.ts";
 import { ModelCache } from "./sessions/model-cache.ts";
+import { settingsOf, type Settings } from "./settings.ts";
 
-interface IsolateState {
-  settings: Settings;
-  models: ModelCache;
-}
+let models: ModelCache | undefined;
 
-let state: IsolateState | undefined;
-
-export function isolateState(env: Env): IsolateState {
-  if (!state) {
-    const settings = readSettings(env);
-    state = { settings, models: new ModelCache(settings.modelCacheBudgetBytes) };
-  }
-  return state;
+export function isolateState(env: Env): { settings: Settings; models: ModelCache } {
+  const settings = settingsOf(env);
+  models ??= new ModelCache(settings.modelCacheBudgetBytes);
+  return { settings, models };
 }

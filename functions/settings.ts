@@ -1,24 +1,64 @@
-/** The Worker's tunables, read from its vars (wrangler.toml `[vars]`) with defaults. */
+/** The Worker's tunables, read once per env from its vars and secrets, with defaults. */
 import type { Env } from "./env.ts";
+import { parseApiKeys, type ApiKeyEntry } from "./security/api-keys.ts";
 
 export interface Settings {
   /** Bytes of models kept as live sessions per isolate. */
   modelCacheBudgetBytes: number;
-  /** Largest request body accepted. */
   maxBodyBytes: number;
   /** How long an alias read from R2 is trusted before it is read again. */
   aliasCacheMs: number;
+  maxTensorElements: number;
+  maxBatchRows: number;
+  maxJsonDepth: number;
+  apiKeys: ApiKeyEntry[];
+  /** Set when API_KEYS cannot be parsed: every keyed request is refused rather than let through. */
+  apiKeysError?: string;
+  allowAnonymous: boolean;
+  publicModels: ReadonlySet<string>;
+  corsOrigins: readonly string[];
 }
 
-function positive(value: string | undefined, fallback: number): number {
+function nonNegative(value: string | undefined, fallback: number): number {
   const parsed = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
 }
 
-export function readSettings(env: Env): Settings {
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function readSettings(env: Env): Settings {
+  let apiKeys: ApiKeyEntry[] = [];
+  let apiKeysError: string | undefined;
+  try {
+    apiKeys = parseApiKeys(env.API_KEYS);
+  } catch (error) {
+    apiKeysError = (error as Error).message;
+  }
   return {
-    modelCacheBudgetBytes: positive(env.MODEL_CACHE_BUDGET_MB, 64) * 1024 * 1024,
-    maxBodyBytes: positive(env.MAX_BODY_BYTES, 8 * 1024 * 1024),
-    aliasCacheMs: positive(env.ALIAS_CACHE_MS, 2000),
+    modelCacheBudgetBytes: nonNegative(env.MODEL_CACHE_BUDGET_MB, 64) * 1024 * 1024,
+    maxBodyBytes: nonNegative(env.MAX_BODY_BYTES, 8 * 1024 * 1024),
+    aliasCacheMs: nonNegative(env.ALIAS_CACHE_MS, 2000),
+    maxTensorElements: nonNegative(env.MAX_TENSOR_ELEMENTS, 4 * 1024 * 1024),
+    maxBatchRows: nonNegative(env.MAX_BATCH_ROWS, 4096),
+    maxJsonDepth: nonNegative(env.MAX_JSON_DEPTH, 32),
+    apiKeys,
+    apiKeysError,
+    allowAnonymous: env.ALLOW_ANONYMOUS === "true",
+    publicModels: new Set(list(env.PUBLIC_MODELS)),
+    corsOrigins: list(env.CORS_ORIGINS),
   };
+}
+
+// The env object is the same for every request of an isolate; parse its vars once.
+const cache = new WeakMap<Env, Settings>();
+
+export function settingsOf(env: Env): Settings {
+  let settings = cache.get(env);
+  if (!settings) {
+    settings = readSettings(env);
+    cache.set(env, settings);
+  }
+  return settings;
 }

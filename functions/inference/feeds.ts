@@ -4,13 +4,20 @@
  */
 import { badRequest } from "../errors.ts";
 import { ort, type Tensor } from "../ort/runtime.ts";
-import { CODECS, DATATYPE_OF, describeValue, type ElementCodec } from "../protocol/datatypes.ts";
+import { CODECS, DATATYPE_OF, describeValue, NON_FINITE_CODECS, type ElementCodec } from "../protocol/datatypes.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Datatype } from "../registry/manifest.ts";
 import type { SessionInput } from "../sessions/load-model.ts";
 
-/** Deepest nesting accepted in `data` (a row-major nested array never needs more). */
+/** Default deepest nesting accepted in `data` (a row-major nested array never needs more). */
 export const MAX_DATA_DEPTH = 32;
+
+export interface FeedOptions {
+  /** Deepest nesting of `data` arrays. */
+  maxDepth?: number;
+  /** Whether FP inputs may carry "NaN", "Infinity", "-Infinity" (the model says it handles them). */
+  allowNonFinite?: boolean;
+}
 
 function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
@@ -39,19 +46,26 @@ function checkShape(expected: SessionInput, shape: readonly number[]): void {
 }
 
 /** Flattens (possibly nested) row-major JSON data into freshly allocated storage. */
-export function fillElements(name: string, datatype: Datatype, codec: ElementCodec, data: unknown[], expected: number) {
+export function fillElements(name: string, datatype: Datatype, codec: ElementCodec, data: unknown[], expected: number, maxDepth = MAX_DATA_DEPTH) {
   const storage = codec.allocate(expected) as { [index: number]: unknown; length: number };
   let count = 0;
   const visit = (values: unknown[], depth: number): void => {
     for (const value of values) {
       if (Array.isArray(value)) {
-        if (depth >= MAX_DATA_DEPTH) throw badRequest(`input "${name}": data is nested deeper than ${MAX_DATA_DEPTH} levels`);
+        if (depth >= maxDepth) throw badRequest(`input "${name}": data is nested deeper than ${maxDepth} levels`);
         visit(value, depth + 1);
         continue;
       }
       if (count < expected) {
         const converted = codec.convert(value);
-        if (converted === undefined) throw badRequest(`input "${name}": element ${count} is ${describeValue(value)}, not a valid ${datatype}`);
+        if (converted === undefined) {
+          const nonFinite = typeof value === "string" && /^-?(NaN|Infinity)$/.test(value) && datatype.startsWith("FP");
+          throw badRequest(
+            nonFinite
+              ? `input "${name}": element ${count} is ${value}; this model does not accept NaN or Infinity`
+              : `input "${name}": element ${count} is ${describeValue(value)}, not a valid ${datatype}`,
+          );
+        }
         storage[count] = converted;
       }
       count++;
@@ -64,7 +78,12 @@ export function fillElements(name: string, datatype: Datatype, codec: ElementCod
   return storage;
 }
 
-export function buildFeeds(expectedInputs: ReadonlyMap<string, SessionInput>, inputs: readonly InferInput[]): Record<string, Tensor> {
+export function buildFeeds(
+  expectedInputs: ReadonlyMap<string, SessionInput>,
+  inputs: readonly InferInput[],
+  options: FeedOptions = {},
+): Record<string, Tensor> {
+  const codecs = options.allowNonFinite ? NON_FINITE_CODECS : CODECS;
   const feeds: Record<string, Tensor> = {};
   for (const input of inputs) {
     const expected = expectedInputs.get(input.name);
@@ -76,7 +95,7 @@ export function buildFeeds(expectedInputs: ReadonlyMap<string, SessionInput>, in
     if (input.datatype !== datatype) throw badRequest(`input "${input.name}" must be ${datatype}, got ${input.datatype}`);
     checkShape(expected, input.shape);
     const elements = input.shape.reduce((a, b) => a * b, 1);
-    const storage = fillElements(input.name, datatype, CODECS[datatype], input.data, elements);
+    const storage = fillElements(input.name, datatype, codecs[datatype], input.data, elements, options.maxDepth);
     feeds[input.name] = new ort.Tensor(expected.type as "float32", storage as Float32Array, input.shape);
   }
   const missing = [...expectedInputs.keys()].filter((name) => !feeds[name]);

@@ -14,6 +14,7 @@ import { resolveModel } from "../registry/resolve.ts";
 import { runExclusive } from "../sessions/exclusive.ts";
 import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
 import { buildFeeds } from "./feeds.ts";
+import { checkTensorLimits } from "./limits.ts";
 
 /** Header whose value keeps a caller on one side of an alias's traffic split. */
 export const STICKY_KEY_HEADER = "X-Maas-Sticky-Key";
@@ -29,6 +30,7 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
     stickyKey: c.req.header(STICKY_KEY_HEADER),
     aliasCacheMs: settings.aliasCacheMs,
   });
+  c.set("servedModel", { name: manifest.name, version: manifest.version });
   return manifest;
 }
 
@@ -49,8 +51,14 @@ export async function infer(
   inputs: readonly InferInput[] | ((model: LoadedModel) => Record<string, Tensor>),
   requestedOutputs?: readonly string[],
 ): Promise<InferenceResult> {
+  const { settings } = isolateState(c.env);
+  if (typeof inputs !== "function") checkTensorLimits(inputs.map((i) => i.shape), settings);
   return withSession(c, manifest, async (model) => {
-    const feeds = typeof inputs === "function" ? inputs(model) : buildFeeds(model.inputs, inputs);
+    const feeds =
+      typeof inputs === "function"
+        ? inputs(model)
+        : buildFeeds(model.inputs, inputs, { maxDepth: settings.maxJsonDepth, allowNonFinite: manifest.allowNonFinite });
+    if (typeof inputs === "function") checkTensorLimits(Object.values(feeds).map((t) => t.dims), settings);
     const names = requestedOutputs ?? model.outputNames;
     for (const name of names) {
       if (!model.outputNames.includes(name)) {

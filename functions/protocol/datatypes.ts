@@ -73,6 +73,20 @@ export const CODECS: Record<Datatype, ElementCodec> = {
   BYTES: { allocate: (n) => new Array<string>(n), convert: (v) => (typeof v === "string" ? v : undefined) },
 };
 
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+/** FP codecs for models that accept NaN/±Infinity, which JSON can only carry as strings. */
+function allowingNonFinite(codec: ElementCodec): ElementCodec {
+  return { allocate: codec.allocate, convert: (v) => codec.convert(typeof v === "string" && v in NON_FINITE ? NON_FINITE[v] : v) };
+}
+
+export const NON_FINITE_CODECS: Record<Datatype, ElementCodec> = {
+  ...CODECS,
+  FP16: { allocate: CODECS.FP16.allocate, convert: (v) => (typeof v === "number" || (typeof v === "string" && v in NON_FINITE) ? toHalfBits(typeof v === "number" ? v : NON_FINITE[v]) : undefined) },
+  FP32: allowingNonFinite({ allocate: CODECS.FP32.allocate, convert: (v) => (typeof v === "number" ? v : undefined) }),
+  FP64: allowingNonFinite({ allocate: CODECS.FP64.allocate, convert: (v) => (typeof v === "number" ? v : undefined) }),
+};
+
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

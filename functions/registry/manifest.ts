@@ -50,6 +50,8 @@ export const manifestSchema = z.object({
   quantization: z.string().optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   labels: z.array(z.string()).optional(),
+  /** The model handles NaN/±Infinity inputs, so v2 requests may send them (as strings). */
+  allowNonFinite: z.boolean().optional(),
   /** The ONNX model's metadata_props (e.g. the trainer's feature schema). */
   metadata: z.record(z.string(), z.string()).optional(),
 });

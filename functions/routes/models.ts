@@ -6,6 +6,7 @@ import { readJsonBody } from "../protocol/read-json.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import { listAliases, listManifests, listModelNames } from "../registry/store.ts";
 import { isolateState } from "../isolate.ts";
+import { mayCall, requireAnyAccess } from "../security/auth.ts";
 import { z } from "zod";
 import { parseWith } from "../protocol/v2-request.ts";
 
@@ -46,7 +47,8 @@ const indexRequestSchema = z.object({ ready: z.boolean().optional() }).passthrou
 
 export const models = new Hono<AppEnv>()
   .get("/v2/models", async (c) => {
-    const names = await listModelNames(c.env.MODELS);
+    requireAnyAccess(c);
+    const names = (await listModelNames(c.env.MODELS)).filter((name) => mayCall(c, name));
     const entries = await Promise.all(
       names.map(async (name) => {
         const [manifests, aliases] = await Promise.all([listManifests(c.env.MODELS, name), listAliases(c.env.MODELS, name)]);
@@ -66,8 +68,9 @@ export const models = new Hono<AppEnv>()
   // Triton's repository index: every version, with whether this isolate has it loaded.
   .post("/v2/repository/index", async (c) => {
     const filter = parseWith(indexRequestSchema, (await readJsonBody(c, { allowEmpty: true })) ?? {}, "repository index request");
+    requireAnyAccess(c);
     const cache = isolateState(c.env).models;
-    const names = await listModelNames(c.env.MODELS);
+    const names = (await listModelNames(c.env.MODELS)).filter((name) => mayCall(c, name));
     const rows = (
       await Promise.all(
         names.map(async (name) =>

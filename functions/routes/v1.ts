@@ -16,6 +16,8 @@ import { parseWith } from "../protocol/v2-request.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import { MAX_DATA_DEPTH } from "../inference/feeds.ts";
+import { checkTensorLimits } from "../inference/limits.ts";
+import { isolateState } from "../isolate.ts";
 import { ort } from "../ort/runtime.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import { decodePredictions, encodeRecords, FeatureSchemaError, parseFeatureSchema, type FeatureSchema } from "../registry/feature-schema.ts";
@@ -85,6 +87,7 @@ async function predict(c: Context<AppEnv>, target: string) {
   if (separator < 0 || target.slice(separator + 1) !== "predict") throw notFound(`unknown v1 method in "${target}"; use {name}:predict`);
   const name = target.slice(0, separator);
   const { instances } = parseWith(predictRequestSchema, await readJsonBody(c), "predict request");
+  checkTensorLimits([[instances.length]], isolateState(c.env).settings);
   const manifest = await findManifest(c, name, undefined);
   const schema = featureSchemaOf(manifest);
   if (schema && isRecord(instances[0])) return predictRecords(c, manifest, schema, instances);

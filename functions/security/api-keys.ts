@@ -1,0 +1,73 @@
+/**
+ * API keys. Only their SHA-256 hashes are stored, in the Worker secret `API_KEYS` — a JSON array:
+ *
+ *   [{"name": "alice", "hash": "sha256:<64 hex>", "models": ["iris", "churn"], "tier": "HIGH"},
+ *    {"name": "ci",    "hash": "sha256:<64 hex>", "models": "*"}]
+ *
+ * `models` is the list of models the key may call, or "*" for all. `tier` (optional) picks the
+ * rate-limit binding `RATE_LIMIT_<TIER>` instead of the default `RATE_LIMIT_KEY`. Keys are 32
+ * random bytes, so a plain SHA-256 is enough (no slow password hash needed). `maas keys create`
+ * makes a key and prints its entry. Shared by the Worker and the CLI.
+ */
+import { z } from "zod";
+
+export const API_KEY_PREFIX = "maas_";
+const HASH_PREFIX = "sha256:";
+
+export const apiKeyEntrySchema = z.object({
+  name: z.string().min(1).max(64),
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  models: z.union([z.literal("*"), z.array(z.string().min(1))]),
+  tier: z.string().regex(/^[A-Z0-9_]{1,32}$/).optional(),
+});
+export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
+
+export const apiKeysSchema = z.array(apiKeyEntrySchema);
+
+/** Parses the API_KEYS secret; a malformed secret is a configuration error, reported by name only. */
+export function parseApiKeys(text: string | undefined): ApiKeyEntry[] {
+  if (!text || !text.trim()) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error("API_KEYS is not valid JSON");
+  }
+  const parsed = apiKeysSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`API_KEYS is malformed at ${parsed.error.issues[0].path.join(".")}`);
+  return parsed.data;
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function hashApiKey(key: string): Promise<string> {
+  return HASH_PREFIX + toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+}
+
+/** A new random key: `maas_` + 32 random bytes, base64url. */
+export function generateApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return API_KEY_PREFIX + btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  // Hashes have a fixed length; compare every byte whatever the first difference.
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+/** The entry whose hash matches the presented key; every entry is compared, in constant time. */
+export async function findApiKey(entries: readonly ApiKeyEntry[], presented: string): Promise<ApiKeyEntry | undefined> {
+  const hash = await hashApiKey(presented);
+  let found: ApiKeyEntry | undefined;
+  for (const entry of entries) if (constantTimeEqual(entry.hash, hash)) found = entry;
+  return found;
+}
+
+export function keyAllowsModel(entry: ApiKeyEntry, model: string): boolean {
+  return entry.models === "*" || entry.models.includes(model);
+}
