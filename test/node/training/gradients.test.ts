@@ -36,7 +36,7 @@ const PRECISION = {
 } as const;
 
 async function check(activation: Activation, loss: LossKind, extra: Partial<StepGraphSpec> = {}): Promise<void> {
-  const elemType = activation === "gelu" ? "float" : "double";
+  const elemType: "float" | "double" = activation === "gelu" ? "float" : "double";
   const precision = PRECISION[elemType];
   const tensor = (values: Float64Array, dims: number[]): ort.Tensor =>
     elemType === "double" ? new ort.Tensor("float64", values, dims) : new ort.Tensor("float32", Float32Array.from(values), dims);

@@ -43,7 +43,7 @@ describe("Iris with the CLI defaults", () => {
     const pb = b.probabilities.data as Float32Array;
     for (let i = 0; i < pa.length; i++) expect(Math.abs(pa[i] - pb[i])).toBeLessThanOrEqual(1e-5);
     expect(Array.from(a.label.data as BigInt64Array)).toEqual(Array.from(b.label.data as BigInt64Array));
-    const answers = decodePredictions(schema, a) as Array<{ label: string }>;
+    const answers = decodePredictions(schema, a as unknown as Parameters<typeof decodePredictions>[1]) as Array<{ label: string }>;
     const correct = answers.filter((answer, i) => answer.label === records[i].species).length;
     expect(correct / records.length).toBeGreaterThan(0.9);
   });
