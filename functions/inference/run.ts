@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
-import { badRequest } from "../errors.ts";
+import { badRequest, HttpError, unavailable } from "../errors.ts";
 import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
@@ -26,10 +26,17 @@ export interface InferenceResult {
 
 export async function findManifest(c: Context<AppEnv>, name: string, version: string | undefined): Promise<Manifest> {
   const { settings } = isolateState(c.env);
-  const { manifest } = await resolveModel(c.env.MODELS, name, version, {
-    stickyKey: c.req.header(STICKY_KEY_HEADER),
-    aliasCacheMs: settings.aliasCacheMs,
-  });
+  let manifest: Manifest;
+  try {
+    ({ manifest } = await resolveModel(c.env.MODELS, name, version, {
+      stickyKey: c.req.header(STICKY_KEY_HEADER),
+      aliasCacheMs: settings.aliasCacheMs,
+    }));
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // R2 failed, or a registry record is unreadable: the registry, not the request, is at fault.
+    throw unavailable(`model registry unavailable for "${name}": ${String((error as Error).message ?? error).slice(0, 200)}`);
+  }
   c.set("servedModel", { name: manifest.name, version: manifest.version });
   return manifest;
 }
