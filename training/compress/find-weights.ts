@@ -29,6 +29,8 @@ export interface ConstantWeight {
   values: Float32Array;
   /** Uses as the B input of MatMul/Gemm. */
   uses: WeightUse[];
+  /** Uses as the C (bias) input of Gemm. */
+  biasUses: WeightUse[];
   /** Any other use (another op, a graph output, A of a MatMul, …): then the weight is left alone. */
   otherUses: number;
 }
@@ -47,7 +49,7 @@ function definitionsOf(scope: GraphScope): Map<string, Definition> {
     const values = readAsFloat32(tensor);
     if (!values || tensor.dataType !== 1) return { kind: "value" }; // only float32 weights are compressed
     const weight: ConstantWeight = {
-      name, owner: graph, ownerPath: scope.path, tensor, constantNode, dims: tensorDims(tensor), values, uses: [], otherUses: 0,
+      name, owner: graph, ownerPath: scope.path, tensor, constantNode, dims: tensorDims(tensor), values, uses: [], biasUses: [], otherUses: 0,
     };
     return { kind: "constant", weight };
   };
@@ -64,6 +66,7 @@ function definitionsOf(scope: GraphScope): Map<string, Definition> {
   return defs;
 }
 
+/** Constants read as a MatMul/Gemm weight (B) or as a Gemm bias (C); callers tell them apart by `uses`/`biasUses`. */
 export function findConstantWeights(model: ModelProto): ConstantWeight[] {
   const scopes = allGraphs(model);
   const defsByGraph = new Map<GraphProto, Map<string, Definition>>();
@@ -84,10 +87,11 @@ export function findConstantWeights(model: ModelProto): ConstantWeight[] {
         if (!name) return;
         const def = resolve(scope, name);
         if (def?.kind !== "constant") return;
-        if (op && index === 1) {
-          const transposed = op === "Gemm" && intAttribute(node, "transB", 0) === 1;
-          def.weight.uses.push({ graph: scope.graph, graphPath: scope.path, node, op, transposed });
-        } else def.weight.otherUses += 1;
+        const transposed = op === "Gemm" && intAttribute(node, "transB", 0) === 1;
+        const use: WeightUse | undefined = op && { graph: scope.graph, graphPath: scope.path, node, op, transposed };
+        if (use && index === 1) def.weight.uses.push(use);
+        else if (use && op === "Gemm" && index === 2) def.weight.biasUses.push(use);
+        else def.weight.otherUses += 1;
       });
     }
     for (const output of scope.graph.output ?? []) {
@@ -98,7 +102,9 @@ export function findConstantWeights(model: ModelProto): ConstantWeight[] {
 
   const weights: ConstantWeight[] = [];
   for (const defs of defsByGraph.values()) {
-    for (const def of defs.values()) if (def.kind === "constant" && def.weight.uses.length > 0) weights.push(def.weight);
+    for (const def of defs.values()) {
+      if (def.kind === "constant" && (def.weight.uses.length > 0 || def.weight.biasUses.length > 0)) weights.push(def.weight);
+    }
   }
   return weights;
 }

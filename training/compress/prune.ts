@@ -45,14 +45,14 @@ function zeroCount(values: Float32Array): number {
 
 function eligible(w: ConstantWeight, minElements: number): string | undefined {
   if (w.dims.length !== 2) return `rank ${w.dims.length} weight`;
-  if (w.otherUses > 0) return "also used by something other than a MatMul/Gemm weight input";
+  if (w.otherUses > 0 || w.biasUses.length > 0) return "also used by something other than a MatMul/Gemm weight input";
   if (w.values.length < minElements) return `${w.values.length} elements < --min-elements ${minElements}`;
   return undefined;
 }
 
 export function pruneModel(model: ModelProto, options: PruneOptions): PruneResult {
   if (!(options.sparsity >= 0 && options.sparsity < 1)) throw new Error(`sparsity must be in [0, 1), got ${options.sparsity}`);
-  const weights = findConstantWeights(model);
+  const weights = findConstantWeights(model).filter((w) => w.uses.length > 0);
   const chosen = weights.filter((w) => eligible(w, options.minElements) === undefined);
   const masks = new Map<string, Float32Array>();
 

@@ -9,12 +9,14 @@ export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", 
 
 export interface QuantizeOptions {
   mode: QuantizeMode;
-  /** int4 only: rows of K per scale (a power of two ≥ 16; the CLI offers 32, 64, 128). */
+  /** int4 only: rows of K per scale (a power of two ≥ 16; the CLI offers 32, 64, 128 and defaults to 128, as ORT's quantizer does). */
   blockSize: number;
   /** int8/int8-dynamic: one scale for the whole weight instead of one per output channel. */
   perTensor: boolean;
   /** Weights with fewer elements stay fp32. */
   minElements: number;
+  /** Leave Gemm biases fp32 (by default a quantized Gemm's constant bias becomes int8, or fp16 in fp16 mode). */
+  keepBias: boolean;
 }
 
 export class QuantizeContext {

@@ -86,7 +86,7 @@ describe.each(Object.entries(layers))("%s", (_name, layer) => {
     async (mode, engine) => {
       const blockSize = 32;
       const model = decodeModel(layer.source);
-      const report = quantizeModel(model, { mode, blockSize, perTensor: false, minElements: 0 });
+      const report = quantizeModel(model, { mode, blockSize, perTensor: false, minElements: 0, keepBias: true });
       expect(report.every((l) => l.scheme !== undefined)).toBe(true);
       const reference = (await runOnce("node", layer.source, feeds)).Y.data as Float32Array;
       const got = (await runOnce(engine, encodeModel(model), feeds)).Y.data as Float32Array;
@@ -112,7 +112,7 @@ describe("MatMulNBits packing", () => {
     const x = randomMatrix(m, layer.k, 31);
     for (const blockSize of [32, 64, 128]) {
       const model = decodeModel(layer.source);
-      quantizeModel(model, { mode: "int4", blockSize, perTensor: false, minElements: 0 });
+      quantizeModel(model, { mode: "int4", blockSize, perTensor: false, minElements: 0, keepBias: true });
       const got = (await runOnce("node", encodeModel(model), { X: { type: "float32", dims: [m, layer.k], data: x } })).Y.data;
       const { packed, scales } = packMatMulNBits4(layer.weightKN, layer.k, layer.n, blockSize);
       const dequantized = unpackMatMulNBits4(packed, scales, layer.k, layer.n, blockSize);

@@ -48,7 +48,7 @@ describe("weights inside If, Loop and Scan bodies", () => {
 
   it.each(QUANTIZE_MODES)("%s quantizes all four weights and stays close on both If branches", async (mode) => {
     const model = decodeModel(source);
-    const layers = quantizeModel(model, { mode, blockSize: 32, perTensor: false, minElements: 0 });
+    const layers = quantizeModel(model, { mode, blockSize: 32, perTensor: false, minElements: 0, keepBias: false });
     expect(layers.map((l) => [l.weight, l.scheme !== undefined])).toEqual(
       expect.arrayContaining([["W_outer", true], ["W_inner", true], ["W_loop", true], ["W_scan", true]]),
     );
@@ -62,7 +62,7 @@ describe("weights inside If, Loop and Scan bodies", () => {
 
   it("keeps weights below --min-elements in fp32", () => {
     const model = decodeModel(source);
-    const layers = quantizeModel(model, { mode: "int8", blockSize: 32, perTensor: false, minElements: k * n + 1 });
+    const layers = quantizeModel(model, { mode: "int8", blockSize: 32, perTensor: false, minElements: k * n + 1, keepBias: false });
     expect(layers.filter((l) => l.scheme).map((l) => l.weight)).toEqual(["W_loop"]); // 48×48 = 2304 > 1921
     expect(countOps(model, "DequantizeLinear")).toBe(1);
   });
@@ -72,8 +72,10 @@ describe.skipIf(thirdPartyMissing)(`third-party PyTorch export ${thirdPartyMissi
   it.each(QUANTIZE_MODES)("%s runs in both engines within the bound", async (mode) => {
     const source = thirdPartyBytes();
     const model = decodeModel(source);
-    const layers = quantizeModel(model, { mode, blockSize: 32, perTensor: false, minElements: 0 });
-    expect(layers).toHaveLength(3);
+    const layers = quantizeModel(model, { mode, blockSize: 32, perTensor: false, minElements: 0, keepBias: false });
+    // three Gemm weights and their three biases
+    expect(layers.map((l) => l.ops[0])).toEqual(["Gemm", "Gemm", "Gemm", "Gemm bias", "Gemm bias", "Gemm bias"]);
+    expect(layers.every((l) => l.scheme !== undefined)).toBe(true);
     const output = encodeModel(model);
     if (!pythonOnnxMissing) expect(checkWithPythonOnnx(output)).toBe("");
     await expectClose(source, output, randomFeeds(decodeModel(source), 5, 1), mode);

@@ -1,6 +1,6 @@
 /**
  * maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [--block-size 32|64|128]
- *   [--per-tensor] [--min-elements N] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ *   [--per-tensor] [--keep-bias] [--min-elements N] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
  */
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
@@ -27,8 +27,9 @@ export async function main(args: string[]): Promise<void> {
     options: {
       mode: { type: "string" },
       out: { type: "string" },
-      "block-size": { type: "string", default: "32" },
+      "block-size": { type: "string", default: "128" },
       "per-tensor": { type: "boolean", default: false },
+      "keep-bias": { type: "boolean", default: false },
       "min-elements": { type: "string", default: "0" },
       data: { type: "string" },
       eval: { type: "string" },
@@ -52,7 +53,7 @@ export async function main(args: string[]): Promise<void> {
   const { bytes, model } = readModelFile(input);
   let layers: LayerReport[];
   try {
-    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements });
+    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"] });
   } catch (error) {
     if (error instanceof NothingToQuantizeError) throw new CliError(`${input}: nothing to quantize: ${error.message}`);
     throw error;
