@@ -1,0 +1,179 @@
+/** The benchmark's results: their shape, the issue's goals checked against them, and how they are shown. */
+import type { BundleSize } from "./bundle.ts";
+import type { ColdStart } from "./cold-start.ts";
+import type { LoadResult } from "./load.ts";
+import type { ModeTiming } from "./ort-modes.ts";
+
+export interface LoadRow {
+  scenario: string;
+  connections: number;
+  durationSeconds: number;
+  worker: LoadResult;
+  node: LoadResult;
+}
+
+export interface Goal {
+  goal: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  quick: boolean;
+  machine: Record<string, unknown>;
+  config: Record<string, unknown>;
+  bundle: BundleSize;
+  load: LoadRow[];
+  coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; node: ColdStart }[];
+  ortModes: ModeTiming[];
+  goals: Goal[];
+  durationSeconds: number;
+}
+
+const MIB = 1024 * 1024;
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+const ratio = (value: number) => `${value.toFixed(2)}x`;
+
+function row(results: BenchResults, scenario: string): LoadRow {
+  const found = results.load.find((r) => r.scenario === scenario);
+  if (!found) throw new Error(`no load run "${scenario}"`);
+  return found;
+}
+
+/** Time an inference request adds over a ping on the same single-threaded workerd, from throughput. */
+export function inferenceOverheadUs(results: BenchResults): number {
+  return (1 / row(results, "small MLP, batch 1").worker.requestsPerSecond - 1 / row(results, "ping").worker.requestsPerSecond) * 1e6;
+}
+
+export function evaluateGoals(results: BenchResults): Goal[] {
+  const smallB1 = row(results, "small MLP, batch 1");
+  const throughputRatio = smallB1.worker.requestsPerSecond / smallB1.node.requestsPerSecond;
+  const overhead = inferenceOverheadUs(results);
+  const oneMb = results.coldStarts[0];
+  const goals: Goal[] = [
+    { goal: "Worker throughput vs Node+onnxruntime-node, small MLP batch 1", target: "≥ 0.60x", measured: ratio(throughputRatio), met: throughputRatio >= 0.6 },
+    { goal: "inference overhead per request over a ping (small MLP, batch 1)", target: "≤ 30 µs", measured: `${overhead.toFixed(0)} µs`, met: overhead <= 30 },
+    { goal: `cold start, ${oneMb.label} model, fresh isolate`, target: "≤ 60 ms", measured: `${oneMb.worker.firstAnswerMs.toFixed(0)} ms`, met: oneMb.worker.firstAnswerMs <= 60 },
+    ...results.coldStarts.map((cold) => {
+      const limit = 1.3 * cold.worker.modelBytes + 24 * MIB;
+      return {
+        goal: `peak memory growth, ${cold.label} model (${mib(cold.worker.modelBytes)}), fresh isolate`,
+        target: `≤ 1.3x model + 24 MiB = ${mib(limit)}`,
+        measured: `${mib(cold.worker.peakGrowthBytes)} (${ratio(cold.worker.peakGrowthBytes / cold.worker.modelBytes)} model)`,
+        met: cold.worker.peakGrowthBytes <= limit,
+      };
+    }),
+    { goal: "gzip bundle", target: "≤ 3.9 MB (3,900,000 bytes)", measured: `${(results.bundle.gzipBytes / 1e6).toFixed(3)} MB`, met: results.bundle.gzipBytes <= 3.9e6 },
+  ];
+  return goals;
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** docs/performance.md: ratios from one run (absolute times depend on the machine; see bench/results.json). */
+export function performanceMarkdown(results: BenchResults): string {
+  const ping = row(results, "ping").worker.requestsPerSecond;
+  const loadTable = table(
+    ["load (same run, same generator)", "Worker / Node throughput", "Worker / Node p50", "Worker / Node p99", "Worker throughput / its ping"],
+    results.load.map((r) => [
+      `${r.scenario} (${r.connections} connections)`,
+      ratio(r.worker.requestsPerSecond / r.node.requestsPerSecond),
+      ratio(r.worker.p50Ms / Math.max(r.node.p50Ms, 1)),
+      ratio(r.worker.p99Ms / Math.max(r.node.p99Ms, 1)),
+      ratio(r.worker.requestsPerSecond / ping),
+    ]),
+  );
+  const coldTable = table(
+    ["model", "Worker cold start / Node cold start", "Worker: model load share of first answer", "Worker peak memory growth / model bytes", "same, ORT already started"],
+    results.coldStarts.map((c) => [
+      `${c.label} (${mib(c.worker.modelBytes)})`,
+      ratio(c.worker.firstAnswerMs / c.node.firstAnswerMs),
+      `${((c.worker.serverLoadMs / c.worker.firstAnswerMs) * 100).toFixed(0)}%`,
+      ratio(c.worker.peakGrowthBytes / c.worker.modelBytes),
+      ratio(c.workerWarmIsolate.peakGrowthBytes / c.workerWarmIsolate.modelBytes),
+    ]),
+  );
+  const modesTable = table(
+    ["quantization mode", "file size vs fp32", "onnxruntime-web / onnxruntime-node time", "web time vs web fp32"],
+    results.ortModes.map((m) => [m.mode, ratio(m.modelBytes / results.ortModes[0].modelBytes), ratio(m.webOverNode), ratio(m.webMedianMs / results.ortModes[0].webMedianMs)]),
+  );
+  const goalsTable = table(["goal", "target", "measured", "met"], results.goals.map((g) => [g.goal, g.target, g.measured, g.met ? "yes" : "**no**"]));
+  return `# Performance
+
+Generated by \`npm run bench${results.quick ? " -- --quick" : ""}\` on ${results.generatedAt.slice(0, 10)} — do not edit by hand.
+Figures are ratios measured in one run on one machine (${results.machine.cores} cores, ${results.machine.cpu}; shared,
+so expect ±10–20% noise); the absolute figures and the machine's description are in
+[bench/results.json](../bench/results.json).
+
+**Setup.** The Worker bundle built by \`wrangler deploy --dry-run\` runs on raw \`workerd\` (not
+\`wrangler dev\`, whose proxy caps throughput), its R2 binding backed by files on local disk. The
+alternative is a plain Node HTTP server with native onnxruntime-node (default options: all cores)
+serving the same model files over the same v2 routes. Both are driven by autocannon on loopback.
+Models are MLPs: small = ${(results.config.small as number[]).join("→")}, large = ${(results.config.large as number[]).join("→")}
+(${((results.config.largeParameters as number) / 1e6).toFixed(1)}M parameters). The ping is \`GET /v2/health/live\` on the same workerd.
+
+## Goals (issue 7)
+
+${goalsTable}
+
+## Throughput and latency
+
+${loadTable}
+
+Inference overhead per request over a ping on the same workerd: ${inferenceOverheadUs(results).toFixed(0)} µs
+(small MLP, batch 1, from throughput: 1/infer − 1/ping).
+
+## Cold start and memory
+
+First request → answer on a fresh process: ORT start (Worker), R2/disk read, sha256 check, session
+creation and one run. Memory is the process's peak resident size after the first answer minus its
+idle size before it.
+
+${coldTable}
+
+## Quantization modes: onnxruntime-web (Worker) vs onnxruntime-node
+
+A 1024×1024 layer at batch 64, median of ${results.config.ortRuns} runs (web side from
+\`training/bench/compress-bench.ts\`).
+
+${modesTable}
+
+## Bundle
+
+${mib(results.bundle.rawBytes)} raw, ${(results.bundle.gzipBytes / 1e6).toFixed(2)} MB gzip (${results.bundle.files.map((f) => `${f.name.replace(/^[0-9a-f]{40}-/, "")}: ${(f.gzipBytes / 1e6).toFixed(2)} MB`).join(", ")}).
+`;
+}
+
+export function printTable(results: BenchResults): void {
+  const lines: string[] = [];
+  const pad = (text: string, width: number) => text.padStart(width);
+  lines.push(`${"scenario".padEnd(34)}${pad("worker rps", 11)}${pad("p50", 8)}${pad("p99", 8)}${pad("node rps", 11)}${pad("p50", 8)}${pad("p99", 8)}${pad("w/n", 7)}`);
+  for (const r of results.load) {
+    lines.push(
+      `${`${r.scenario} (c=${r.connections})`.padEnd(34)}${pad(r.worker.requestsPerSecond.toFixed(0), 11)}${pad(r.worker.p50Ms.toFixed(1), 8)}${pad(r.worker.p99Ms.toFixed(1), 8)}` +
+        `${pad(r.node.requestsPerSecond.toFixed(0), 11)}${pad(r.node.p50Ms.toFixed(1), 8)}${pad(r.node.p99Ms.toFixed(1), 8)}${pad(ratio(r.worker.requestsPerSecond / r.node.requestsPerSecond), 7)}` +
+        (r.worker.failures + r.node.failures ? `  failures: worker ${r.worker.failures}, node ${r.node.failures}` : ""),
+    );
+  }
+  lines.push(`inference overhead over ping: ${inferenceOverheadUs(results).toFixed(0)} µs`);
+  lines.push("");
+  lines.push(`${"cold start".padEnd(16)}${pad("bytes", 12)}${pad("worker ms", 11)}${pad("load ms", 9)}${pad("warm-iso ms", 12)}${pad("node ms", 9)}${pad("w peak+", 11)}${pad("w/iso peak+", 12)}${pad("node peak+", 11)}`);
+  for (const c of results.coldStarts) {
+    lines.push(
+      `${c.label.padEnd(16)}${pad(String(c.worker.modelBytes), 12)}${pad(c.worker.firstAnswerMs.toFixed(0), 11)}${pad(c.worker.serverLoadMs.toFixed(0), 9)}${pad(c.workerWarmIsolate.firstAnswerMs.toFixed(0), 12)}` +
+        `${pad(c.node.firstAnswerMs.toFixed(0), 9)}${pad(mib(c.worker.peakGrowthBytes), 11)}${pad(mib(c.workerWarmIsolate.peakGrowthBytes), 12)}${pad(mib(c.node.peakGrowthBytes), 11)}`,
+    );
+  }
+  lines.push("");
+  lines.push(`${"mode".padEnd(14)}${pad("bytes", 10)}${pad("web ms", 9)}${pad("node ms", 9)}${pad("web/node", 10)}`);
+  for (const m of results.ortModes) lines.push(`${m.mode.padEnd(14)}${pad(String(m.modelBytes), 10)}${pad(m.webMedianMs.toFixed(2), 9)}${pad(m.nodeMedianMs.toFixed(2), 9)}${pad(ratio(m.webOverNode), 10)}`);
+  lines.push("");
+  lines.push(`bundle: ${mib(results.bundle.rawBytes)} raw, ${(results.bundle.gzipBytes / 1e6).toFixed(3)} MB gzip`);
+  lines.push("");
+  for (const g of results.goals) lines.push(`${g.met ? "MET    " : "NOT MET"}  ${g.goal}: ${g.measured} (target ${g.target})`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

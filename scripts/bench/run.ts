@@ -1,0 +1,158 @@
+/**
+ * `npm run bench [-- --quick]`: the Worker (built bundle on raw workerd) side by side with a Node
+ * server on onnxruntime-node, driven by the same load generator on loopback. Writes
+ * bench/results.json and docs/performance.md and prints a table. A benchmark, not a test: nothing
+ * here asserts a timing; goals are reported as met or not.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem, release } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
+import { quantizeModel } from "../../training/compress/quantize.ts";
+import { buildBundle, measureBundle } from "./bundle.ts";
+import { measureColdStart, type ColdStart } from "./cold-start.ts";
+import { publish } from "./disk-registry.ts";
+import { measureLoad } from "./load.ts";
+import { mlp } from "./models.ts";
+import { measureOrtModes } from "./ort-modes.ts";
+import { evaluateGoals, performanceMarkdown, printTable, type BenchResults, type LoadRow } from "./report.ts";
+import { benchConfig, LOAD_SCENARIOS, requestBody, requestPath } from "./scenarios.ts";
+import { startServer, type ServerProcess } from "./server-process.ts";
+import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string", default: "bench/results.json" },
+    docs: { type: "string", default: "docs/performance.md" },
+  },
+});
+const config = benchConfig(values.quick!);
+const ROOT = resolve(import.meta.dirname, "../..");
+const OUT = join(ROOT, "bench/out");
+const BIN = join(ROOT, "node_modules/.bin");
+const WORKER_PORT = 18787;
+const NODE_PORT = 18788;
+const started = Date.now();
+const loadAverageAtStart = loadavg();
+
+function step(text: string): void {
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${text}\n`);
+}
+
+step("building the Worker bundle (wrangler deploy --dry-run)");
+const bundleDir = join(OUT, "bundle");
+process.env.PATH = `${BIN}:${process.env.PATH}`;
+buildBundle(ROOT, bundleDir);
+const bundle = measureBundle(bundleDir);
+
+step("publishing the models into the directory store");
+const registryDir = join(OUT, "registry");
+rmSync(registryDir, { recursive: true, force: true });
+mkdirSync(registryDir, { recursive: true });
+const small = mlp("small", config.small);
+const large = mlp("large", config.large);
+const served = [await publish(registryDir, "small", small.bytes), await publish(registryDir, "large", large.bytes)];
+const coldModels = [];
+for (const cold of config.cold) {
+  const model = cold.widths.join("-") === config.large.join("-") ? large : mlp(`cold-${cold.label}`, cold.widths);
+  const name = `cold-${cold.label.replace(/\s+/g, "").toLowerCase()}`;
+  coldModels.push({ label: cold.label, name, widths: cold.widths, bytes: model.bytes.byteLength, published: await publish(registryDir, name, model.bytes) });
+}
+// The largest cold model quantized to int8: the "quantized model served within 128 MB" case.
+{
+  const largest = config.cold[config.cold.length - 1];
+  const proto = decodeModel(mlp("int8", largest.widths).bytes);
+  quantizeModel(proto, { mode: "int8", blockSize: 32, perTensor: false, minElements: 0, keepBias: true });
+  const bytes = encodeModel(proto);
+  const name = "cold-int8";
+  coldModels.push({ label: `${largest.label} int8`, name, widths: largest.widths, bytes: bytes.byteLength, published: await publish(registryDir, name, bytes) });
+}
+const nodeModelsJson = join(OUT, "node-models.json");
+writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
+
+const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+const workerdConfig = (port: number) =>
+  writeWorkerdConfig({
+    bundleDir,
+    registryDir,
+    port,
+    // Anonymous calls, no rate-limit bindings, and room for the 100 MB model in the session cache.
+    vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: "4096" },
+    compatibilityDate: compatibilityDateOf(wranglerToml),
+    path: join(OUT, `workerd-${port}.capnp`),
+  });
+const startWorker = (port: number): Promise<ServerProcess> => startServer(join(BIN, "workerd"), ["serve", workerdConfig(port)], port, "/v2/health/live");
+const startNode = (port: number): Promise<ServerProcess> =>
+  startServer(process.execPath, [join(import.meta.dirname, "node-server.ts"), String(port), nodeModelsJson], port, "/v2/health/live");
+
+step("load runs: worker and node, alternating per scenario");
+const load: LoadRow[] = [];
+{
+  const worker = await startWorker(WORKER_PORT);
+  const node = await startNode(NODE_PORT);
+  try {
+    for (const scenario of LOAD_SCENARIOS) {
+      const widths = scenario.model === "large" ? config.large : config.small;
+      const body = requestBody(scenario, widths);
+      const row: LoadRow = { scenario: scenario.name, connections: scenario.connections, durationSeconds: config.durationSeconds } as LoadRow;
+      for (const [side, server] of [["worker", worker], ["node", node]] as const) {
+        step(`  ${scenario.name} on ${side}`);
+        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), body, connections: scenario.connections, durationSeconds: config.durationSeconds }, config.warmupSeconds);
+      }
+      load.push(row);
+    }
+  } finally {
+    await worker.stop();
+    await node.stop();
+  }
+}
+
+step("cold starts and memory, one fresh process per model");
+const coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; node: ColdStart }[] = [];
+for (const cold of coldModels) {
+  step(`  ${cold.label}`);
+  coldStarts.push({
+    label: cold.label,
+    worker: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes),
+    workerWarmIsolate: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, { model: "small", widths: config.small }),
+    node: await measureColdStart(() => startNode(NODE_PORT), cold.name, cold.widths, cold.bytes),
+  });
+}
+
+step("onnxruntime-web vs onnxruntime-node per quantization mode");
+const ortModes = await measureOrtModes(config.ortRuns);
+
+const cpuList = cpus();
+const results: BenchResults = {
+  generatedAt: new Date().toISOString(),
+  quick: config.quick,
+  machine: {
+    cpu: cpuList[0]?.model ?? "unknown",
+    cores: cpuList.length,
+    memoryBytes: totalmem(),
+    os: `${process.platform} ${release()}`,
+    node: process.version,
+    workerd: execFileSync(join(BIN, "workerd"), ["--version"], { encoding: "utf8" }).trim(),
+    loadAverageAtStart,
+    loadAverageAtEnd: loadavg(),
+    note: "shared machine: other processes may run during the benchmark; compare ratios from the same run",
+  },
+  config: { ...config, loadGenerator: "autocannon (in the benchmark's process), loopback", smallParameters: small.parameters, largeParameters: large.parameters, largeBytes: large.bytes.byteLength },
+  bundle,
+  load,
+  coldStarts,
+  ortModes,
+  goals: [],
+  durationSeconds: 0,
+};
+results.goals = evaluateGoals(results);
+results.durationSeconds = (Date.now() - started) / 1000;
+
+writeFileSync(join(ROOT, values.out!), `${JSON.stringify(results, null, 2)}\n`);
+mkdirSync(join(ROOT, "docs"), { recursive: true });
+writeFileSync(join(ROOT, values.docs!), performanceMarkdown(results));
+printTable(results);
+step(`done: ${values.out} and ${values.docs}`);

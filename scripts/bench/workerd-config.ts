@@ -1,0 +1,59 @@
+/** Writes the capnp config that runs the built bundle on raw workerd (no wrangler, no miniflare). */
+import { readdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+
+export interface WorkerdConfigOptions {
+  /** Directory with wrangler's build output: index.js and the ORT wasm. */
+  bundleDir: string;
+  /** The directory store (disk-registry.ts) served as the MODELS bucket. */
+  registryDir: string;
+  port: number;
+  /** Worker vars (text bindings). */
+  vars: Record<string, string>;
+  compatibilityDate: string;
+  /** Where to write the config file. */
+  path: string;
+}
+
+const ENTRY = resolve(import.meta.dirname, "workerd-entry.js");
+
+export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
+  // capnp `embed` paths are relative to the config file.
+  const embed = (file: string) => `embed ${JSON.stringify(relative(dirname(resolve(options.path)), resolve(file)))}`;
+  const wasm = readdirSync(options.bundleDir).filter((f) => f.endsWith(".wasm"));
+  const modules = [
+    `(name = "bench-entry.js", esModule = ${embed(ENTRY)})`,
+    `(name = "index.js", esModule = ${embed(resolve(options.bundleDir, "index.js"))})`,
+    ...wasm.map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(options.bundleDir, file))})`),
+  ];
+  const bindings = [
+    `(name = "FILES", service = "files")`,
+    ...Object.entries(options.vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`),
+  ];
+  const text = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    ${modules.join(",\n    ")}
+  ],
+  compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
+  bindings = [
+    ${bindings.join(",\n    ")}
+  ],
+);
+`;
+  writeFileSync(options.path, text);
+  return options.path;
+}
+
+export function compatibilityDateOf(wranglerToml: string): string {
+  const match = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wranglerToml);
+  if (!match) throw new Error("wrangler.toml has no compatibility_date");
+  return match[1];
+}
