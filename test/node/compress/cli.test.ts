@@ -34,6 +34,9 @@ writeFileSync(nothing, modelBytes({
   input: [valueInfo("A", DataType.FLOAT, [2, 3]), valueInfo("B", DataType.FLOAT, [3, 2])], output: [valueInfo("Y", DataType.FLOAT, [2, 2])],
 }));
 
+const csv = join(dir, "data.csv");
+writeFileSync(csv, "a,b,y\n1,2,p\n3,4,q\n5,6,p\n");
+
 describe.each([
   ["a text file", ["quantize", text, "--mode", "int8", "--out", join(dir, "o1.onnx")], /not (a valid )?ONNX|not an ONNX/],
   ["a truncated file", ["quantize", truncated, "--mode", "int8", "--out", join(dir, "o2.onnx")], /not a valid ONNX model/],
@@ -43,17 +46,21 @@ describe.each([
   ["a bad block size", ["quantize", good, "--mode", "int4", "--block-size", "48", "--out", join(dir, "o6.onnx")], /--block-size/],
   ["--out equal to the input", ["quantize", good, "--mode", "int8", "--out", good], /is the input file/],
   ["a bad sparsity", ["prune", good, "--sparsity", "1.5", "--out", join(dir, "o7.onnx")], /--sparsity/],
+  ["--eval on a model without a feature schema", ["quantize", good, "--mode", "int8", "--eval", csv, "--target", "y", "--out", join(dir, "o9.onnx")], /maas train/],
+  ["--finetune on a model not made by maas train", ["prune", good, "--sparsity", "0.5", "--finetune", csv, "--target", "y", "--out", join(dir, "o10.onnx")], /maas train/],
+  ["distill from a teacher that is not ONNX", ["distill", "--teacher", text, "--data", csv, "--target", "y", "--out", join(dir, "o11")], /not (a valid )?ONNX|not an ONNX/],
+  ["distill without --target", ["distill", "--teacher", good, "--data", csv, "--out", join(dir, "o12")], /usage: maas distill/],
   ["pruning a model without weights", ["prune", nothing, "--sparsity", "0.5", "--out", join(dir, "o8.onnx")], /nothing to prune/],
 ])("%s", (_label, args, message) => {
   it("prints one line, exits 1, leaves the input alone and writes nothing", () => {
-    const input = args[1];
-    const before = existsSync(input) ? sha(input) : undefined;
+    const inputs = args.filter((a) => existsSync(a));
+    const before = inputs.map(sha);
     const filesBefore = readdirSync(dir).sort();
     const result = maas(args);
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(message);
-    if (before) expect(sha(input)).toBe(before);
+    expect(inputs.map(sha)).toEqual(before);
     expect(readdirSync(dir).sort()).toEqual(filesBefore);
   });
 });

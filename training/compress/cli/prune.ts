@@ -70,7 +70,12 @@ export async function main(args: string[]): Promise<void> {
   let finetuneLines: string[] = [];
   if (values.finetune) {
     const { finetunePruned } = await import("../finetune.ts");
-    const result = await finetunePruned(output, masks, values.finetune, values.target!, { epochs, seed });
+    let result;
+    try {
+      result = await finetunePruned(output, masks, values.finetune, values.target!, { epochs, seed });
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
     output = result.bytes;
     finetuneLines = result.lines;
   }
