@@ -9,6 +9,11 @@ import { manifestFor } from "../../scripts/registry/inspect-model.ts";
 import { datatypesModel, fixedDimsModel, mlpModel } from "../fixtures/models.ts";
 import { randomFloats } from "../fixtures/random.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
+import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
+import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
+import { readRecords } from "../../training/data/read-records.ts";
+import { parseTrainArgs } from "../../training/cli/train.ts";
+import { trainFromRecords } from "../../training/pipeline.ts";
 
 export interface PublishedFixture {
   name: string;
@@ -33,6 +38,8 @@ declare module "vitest" {
     /** Models a test publishes itself (e.g. to observe a first load), with one reference case each. */
     spare: Array<PublishedFixture & { case: InferenceCase }>;
     cases: InferenceCase[];
+    /** A model made by our trainer on the bundled Iris data: raw records and onnxruntime-node's answers. */
+    trained: { records: Record<string, unknown>[]; expected: unknown[]; accuracy: number };
   }
 }
 
@@ -70,7 +77,22 @@ export default async function setup(project: TestProject) {
   const datatypes = datatypesModel();
   const fixed = fixedDimsModel();
 
+  // The trainer's default model on the bundled dataset (fewer epochs: this is about serving it).
+  const irisRecords = await readRecords(DEFAULT_DATASET.path);
+  const trained = await trainFromRecords(irisRecords, { ...parseTrainArgs(["--epochs", "60"]).options });
+  const sample = irisRecords.filter((_, i) => i % 5 === 0).map(({ species: _species, ...features }) => features);
+  const encoded = encodeRecords(trained.schema, sample);
+  const irisInput: JsonTensor = { name: trained.schema.inputName, datatype: "FP32", shape: [encoded.rows, encoded.cols], data: Array.from(encoded.data) };
+  const irisOutputs = await referenceOutputs(trained.bytes, [irisInput]);
+  const expectedIris = decodePredictions(
+    trained.schema,
+    Object.fromEntries(irisOutputs.map((o) => [o.name, { data: o.data.map(Number), dims: o.shape }])),
+  );
+  const labels = irisRecords.filter((_, i) => i % 5 === 0).map((r) => r.species);
+  const accuracy = expectedIris.filter((p, i) => (p as { label: string }).label === labels[i]).length / labels.length;
+
   const published = [
+    await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
     await publish("mlp", "2", mlpV2, 1),
     await publish("datatypes", "1", datatypes, 0),
@@ -119,5 +141,6 @@ export default async function setup(project: TestProject) {
 
   project.provide("published", published);
   project.provide("spare", spare);
+  project.provide("trained", { records: sample, expected: expectedIris, accuracy });
   project.provide("cases", cases);
 }

@@ -1,0 +1,43 @@
+/** A model made by our trainer, served by the Worker, answers exactly like onnxruntime-node. */
+import { env } from "cloudflare:workers";
+import { beforeAll, expect, inject, it } from "vitest";
+import { call, json, post } from "./http.ts";
+import { seedRegistry } from "./seed.ts";
+
+beforeAll(async () => {
+  await seedRegistry(env.MODELS);
+});
+
+type Prediction = { label: string; probabilities: Record<string, number> };
+
+it("v1 :predict takes raw records and answers with the labels onnxruntime-node gives", async () => {
+  const { records, expected, accuracy } = inject("trained");
+  expect(accuracy).toBeGreaterThan(0.9); // the served model is a real one, not an untrained net
+  const { status, body } = await json(await post("/v1/models/iris:predict", { instances: records }));
+  expect(status).toBe(200);
+  const predictions = body.predictions as Prediction[];
+  expect(predictions.map((p) => p.label)).toEqual((expected as Prediction[]).map((p) => p.label));
+  for (const [i, p] of predictions.entries()) {
+    for (const [label, probability] of Object.entries((expected as Prediction[])[i].probabilities)) {
+      expect(Math.abs(p.probabilities[label] - probability)).toBeLessThanOrEqual(1e-5);
+    }
+  }
+});
+
+it("raw records with numeric strings and missing values are accepted; garbage is a 400 naming the field", async () => {
+  const { records } = inject("trained");
+  const [first] = records as Record<string, unknown>[];
+  const asStrings = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, String(v)]));
+  const { [Object.keys(first)[0]]: _dropped, ...missingOne } = first;
+  const ok = await json(await post("/v1/models/iris:predict", { instances: [asStrings, missingOne] }));
+  expect(ok.status).toBe(200);
+  expect(ok.body.predictions).toHaveLength(2);
+  const bad = await json(await post("/v1/models/iris:predict", { instances: [{ ...first, [Object.keys(first)[1]]: "tall" }] }));
+  expect(bad.status).toBe(400);
+  expect(bad.body.error).toContain(`field "${Object.keys(first)[1]}"`);
+});
+
+it("metadata lists the class labels from the trainer", async () => {
+  const { body } = await json(await call("/v2/models/iris"));
+  expect(body.parameters.labels).toEqual(["setosa", "versicolor", "virginica"]);
+});
