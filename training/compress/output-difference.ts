@@ -6,8 +6,9 @@ export interface OutputDifference {
   /** ‖y − y_ref‖₂ / ‖y_ref‖₂ over all elements (0 when identical). */
   relativeL2: number;
   maxAbs: number;
-  /** For integer outputs (labels): share of elements that differ. */
+  /** Share of elements that differ (the meaningful number for integer outputs such as labels). */
   mismatchRate: number;
+  integer: boolean;
 }
 
 export function compareOutputs(reference: Outputs, candidate: Outputs): OutputDifference[] {
@@ -30,6 +31,7 @@ export function compareOutputs(reference: Outputs, candidate: Outputs): OutputDi
       if (a !== b) mismatches += 1;
     }
     const relativeL2 = diff2 === 0 ? 0 : Math.sqrt(diff2) / Math.sqrt(ref2 || 1);
-    return { output: name, relativeL2, maxAbs, mismatchRate: ref.data.length ? mismatches / ref.data.length : 0 };
+    const integer = !ref.type.startsWith("float");
+    return { output: name, relativeL2, maxAbs, mismatchRate: ref.data.length ? mismatches / ref.data.length : 0, integer };
   });
 }

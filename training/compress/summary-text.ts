@@ -11,10 +11,14 @@ export function sizeLines(before: FileSize, after: FileSize): string[] {
 }
 
 export function comparisonLines(comparison: ModelComparison): string[] {
+  if (comparison.notMeasured) return [`output difference not measured (${comparison.notMeasured}); the output loads in onnxruntime-node and -web`];
   const lines = [`output difference vs the source model in onnxruntime-node, on ${comparison.inputs}:`];
   for (const engine of ["node", "web"] as const) {
     for (const d of comparison[engine]) {
-      lines.push(`  ${engine.padEnd(4)} ${d.output}: relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`);
+      const what = d.integer
+        ? `differs on ${(d.mismatchRate * 100).toFixed(2)}% of elements`
+        : `relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`;
+      lines.push(`  ${engine.padEnd(4)} ${d.output}: ${what}`);
     }
   }
   return lines;

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
 import { encodeModel } from "../../onnx/model-io.ts";
-import { compareModels, comparisonInputs } from "../compare-models.ts";
+import { compareOrLoad } from "../compare-models.ts";
 import { pruneModel, type PruneLayerReport, type PruneScope } from "../prune.ts";
 import { formatBytes } from "../size-report.ts";
 import { comparisonLines } from "../summary-text.ts";
@@ -83,7 +83,7 @@ export async function main(args: string[]): Promise<void> {
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareModels(bytes, output, comparisonInputs(model, values.data, seed, 64));
+    comparison = await compareOrLoad(bytes, output, model, values.data, seed);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError((error as Error).message);

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
 import { encodeModel } from "../../onnx/model-io.ts";
-import { compareModels, comparisonInputs } from "../compare-models.ts";
+import { compareOrLoad } from "../compare-models.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
@@ -14,6 +14,10 @@ import { readModelFile, writeOutputFile } from "./model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
 
 const BLOCK_SIZES = [32, 64, 128];
+
+const INT8_NODE_NOTE =
+  "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
+  "DequantizeLinear->MatMul/Gemm into MatMulNBits with int8 activations, which adds error (onnxruntime-web does not)";
 
 function layerLine(l: LayerReport): string {
   const what = l.scheme ?? `kept fp32: ${l.keptBecause}`;
@@ -66,7 +70,7 @@ export async function main(args: string[]): Promise<void> {
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareModels(bytes, output, comparisonInputs(model, values.data, seed, 64));
+    comparison = await compareOrLoad(bytes, output, model, values.data, seed);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError(`${(error as Error).message}`);
@@ -86,6 +90,7 @@ export async function main(args: string[]): Promise<void> {
     "layers:",
     ...layers.map(layerLine),
     ...comparisonLines(comparison),
+    ...(mode === "int8" ? [INT8_NODE_NOTE] : []),
     ...(evaluation?.lines ?? []),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
