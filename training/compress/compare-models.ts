@@ -35,21 +35,37 @@ export function comparisonInputs(model: ModelProto, dataPath: string | undefined
 }
 
 /**
- * Like compareModels, but when the model's inputs cannot be generated it still proves the
- * compressed model loads in both engines and says why the difference was not measured.
+ * Like compareModels, but when the source model cannot be run on generated inputs (an input type
+ * random data cannot cover, or random values the model rejects) it still proves the compressed model
+ * loads in both engines and says why the difference was not measured. A compressed model that fails
+ * where the source runs is an error.
  */
 export async function compareOrLoad(
   source: Uint8Array, compressed: Uint8Array, model: ModelProto, dataPath: string | undefined, seed: number,
 ): Promise<ModelComparison> {
+  const loadOnly = async (why: string): Promise<ModelComparison> => {
+    for (const engine of ["node", "web"] as const) await (await openModel(engine, compressed)).release();
+    return { inputs: "none", node: [], web: [], notMeasured: why };
+  };
   let inputs: ComparisonInputs;
   try {
     inputs = comparisonInputs(model, dataPath, seed, 64);
   } catch (error) {
-    if (!(error instanceof UnsupportedInputError)) throw error;
-    for (const engine of ["node", "web"] as const) await (await openModel(engine, compressed)).release();
-    return { inputs: "none", node: [], web: [], notMeasured: error.message };
+    if (error instanceof UnsupportedInputError) return loadOnly(error.message);
+    throw error;
+  }
+  try {
+    await runOnce("node", source, inputs.feeds);
+  } catch (error) {
+    if (dataPath) throw error;
+    return loadOnly(`the source model does not run on random inputs: ${oneLine(error)}`);
   }
   return compareModels(source, compressed, inputs);
+}
+
+/** An error message on one line (ORT's messages span several). */
+export function oneLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).replace(/\s+/g, " ").trim();
 }
 
 export async function compareModels(source: Uint8Array, compressed: Uint8Array, inputs: ComparisonInputs): Promise<ModelComparison> {

@@ -6,9 +6,9 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
-import { TrainingInputError } from "../../data/errors.ts";
 import { readRecords } from "../../data/read-records.ts";
 import { ACTIVATIONS, type Activation } from "../../model/mlp.ts";
+import { oneLine } from "../compare-models.ts";
 import { distill } from "../distill.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
 import { readModelFile } from "./model-file.ts";
@@ -78,8 +78,7 @@ export async function main(args: string[]): Promise<void> {
   try {
     result = await distill(teacherBytes, teacher, records, options);
   } catch (error) {
-    if (error instanceof TrainingInputError || error instanceof Error) throw new CliError((error as Error).message);
-    throw error;
+    throw new CliError(oneLine(error)); // TrainingInputError and the trainer's own checks name the problem
   }
   const teacherSize = fileSize(teacherBytes);
   const studentSize = fileSize(result.bytes);

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
 import { encodeModel } from "../../onnx/model-io.ts";
-import { compareOrLoad } from "../compare-models.ts";
+import { compareOrLoad, oneLine } from "../compare-models.ts";
 import { pruneModel, type PruneLayerReport, type PruneScope } from "../prune.ts";
 import { formatBytes } from "../size-report.ts";
 import { comparisonLines } from "../summary-text.ts";
@@ -74,7 +74,7 @@ export async function main(args: string[]): Promise<void> {
     try {
       result = await finetunePruned(output, masks, values.finetune, values.target!, { epochs, seed });
     } catch (error) {
-      throw new CliError((error as Error).message);
+      throw new CliError(oneLine(error));
     }
     output = result.bytes;
     finetuneLines = result.lines;
@@ -86,7 +86,7 @@ export async function main(args: string[]): Promise<void> {
     comparison = await compareOrLoad(bytes, output, model, values.data, seed);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw new CliError(oneLine(error));
   }
   writeOutputFile(values.out, output, input);
   const gain = measurePruningGain(bytes, output);

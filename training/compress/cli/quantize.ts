@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
 import { encodeModel } from "../../onnx/model-io.ts";
-import { compareOrLoad } from "../compare-models.ts";
+import { compareOrLoad, oneLine } from "../compare-models.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
@@ -73,7 +73,7 @@ export async function main(args: string[]): Promise<void> {
     comparison = await compareOrLoad(bytes, output, model, values.data, seed);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
-    throw new CliError(`${(error as Error).message}`);
+    throw new CliError(oneLine(error));
   }
   writeOutputFile(values.out, output, input);
 
