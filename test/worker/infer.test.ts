@@ -1,10 +1,7 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { post } from "./http.ts";
 import { seedRegistry } from "./seed.ts";
-
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://maas.test${path}`, init));
-const post = (path: string, body: unknown) =>
-  call(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
 /** JSON.parse that keeps integers beyond 2^53 as their exact source digits. */
 function parseExact(text: string) {
