@@ -60,7 +60,7 @@ const fp32 = await timeRuns(source, feeds, runs);
 rows.push({ mode: "fp32", bytes: source.length, ...fp32, relativeL2: 0 });
 for (const mode of QUANTIZE_MODES) {
   const model = decodeModel(source);
-  quantizeModel(model, { mode, blockSize: 32, perTensor: false, minElements: 0, keepBias: false });
+  quantizeModel(model, { mode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }); // CLI defaults
   const bytes = encodeModel(model);
   const [difference] = compareOutputs(reference, await runOnce("web", bytes, feeds));
   rows.push({ mode, bytes: bytes.length, ...(await timeRuns(bytes, feeds, runs)), relativeL2: difference.relativeL2 });
