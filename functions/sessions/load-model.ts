@@ -8,6 +8,8 @@ import { blobKey } from "../registry/layout.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import type { RegistryBucket } from "../registry/store.ts";
 import { runExclusive } from "./exclusive.ts";
+import { externalizeInitializers } from "./external-weights.ts";
+import { readBlob } from "./read-blob.ts";
 
 /** What a model's session expects of an input, as onnxruntime-web reports it. */
 export interface SessionInput {
@@ -26,10 +28,6 @@ export interface LoadedModel {
   outputNames: readonly string[];
 }
 
-function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 // onnxruntime-web reports unknown dims as 2^32-1 and symbolic ones as strings.
 const UNKNOWN_DIM = 4294967295;
 function normalizeShape(shape: readonly (number | string)[] | undefined): number[] {
@@ -45,6 +43,24 @@ function describeInputs(session: InferenceSession): Map<string, SessionInput> {
   return inputs;
 }
 
+/** The name under which the blob itself is handed to ORT as the external data file. */
+const WEIGHTS_FILE = "model-weights.bin";
+
+/**
+ * Weights are copied once into wasm memory: large initializers are read as external data from the
+ * blob (see external-weights.ts), and prepacking, which keeps a second, repacked copy of each MatMul
+ * weight, is off (measured in scripts/bench: no slower in wasm, and a 25 MB model costs 1x not 1.7x).
+ */
+function createSession(bytes: Uint8Array): Promise<InferenceSession> {
+  const graphOnly = externalizeInitializers(bytes, WEIGHTS_FILE);
+  return ort.InferenceSession.create(graphOnly ?? bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+    extra: { session: { disable_prepacking: "1" } },
+    ...(graphOnly ? { externalData: [{ path: WEIGHTS_FILE, data: bytes }] } : {}),
+  });
+}
+
 export async function loadModel(bucket: RegistryBucket, manifest: Manifest): Promise<LoadedModel> {
   const where = `model "${manifest.name}" version "${manifest.version}"`;
   let object: R2ObjectBody | null;
@@ -54,18 +70,19 @@ export async function loadModel(bucket: RegistryBucket, manifest: Manifest): Pro
     throw unavailable(`${where} cannot be loaded: storage error (${(error as Error).message})`);
   }
   if (!object) throw unavailable(`${where} cannot be loaded: its blob is missing from the registry`);
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  if (bytes.byteLength !== manifest.bytes) {
-    throw unavailable(`${where} cannot be loaded: blob is ${bytes.byteLength} bytes, manifest says ${manifest.bytes}`);
+  if (object.size !== manifest.bytes) {
+    throw unavailable(`${where} cannot be loaded: blob is ${object.size} bytes, manifest says ${manifest.bytes}`);
   }
-  const digest = toHex(await crypto.subtle.digest("SHA-256", bytes));
-  if (digest !== manifest.sha256) throw unavailable(`${where} cannot be loaded: blob sha256 does not match the manifest`);
+  const blob = await readBlob(object.body, manifest.bytes);
+  if (blob.byteLength !== manifest.bytes) {
+    throw unavailable(`${where} cannot be loaded: blob is ${blob.byteLength} bytes, manifest says ${manifest.bytes}`);
+  }
+  if (blob.sha256 !== manifest.sha256) throw unavailable(`${where} cannot be loaded: blob sha256 does not match the manifest`);
+  const bytes = blob.bytes;
 
   let session: InferenceSession;
   try {
-    session = await runExclusive(() =>
-      ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
-    );
+    session = await runExclusive(() => createSession(bytes));
   } catch (error) {
     throw unavailable(`${where} cannot be loaded by onnxruntime-web: ${String((error as Error).message ?? error).slice(0, 300)}`);
   }
