@@ -9,6 +9,7 @@ import type { Manifest } from "../registry/manifest.ts";
 import type { RegistryBucket } from "../registry/store.ts";
 import { runExclusive } from "./exclusive.ts";
 import { externalizeInitializers } from "./external-weights.ts";
+import { prepackingPays } from "./prepacking.ts";
 import { readBlob } from "./read-blob.ts";
 
 /** What a model's session expects of an input, as onnxruntime-web reports it. */
@@ -48,15 +49,14 @@ const WEIGHTS_FILE = "model-weights.bin";
 
 /**
  * Weights are copied once into wasm memory: large initializers are read as external data from the
- * blob (see external-weights.ts), and prepacking, which keeps a second, repacked copy of each MatMul
- * weight, is off (measured in scripts/bench: no slower in wasm, and a 25 MB model costs 1x not 1.7x).
+ * blob (see external-weights.ts), and fp32 models skip prepacking (see prepacking.ts).
  */
 function createSession(bytes: Uint8Array): Promise<InferenceSession> {
   const graphOnly = externalizeInitializers(bytes, WEIGHTS_FILE);
   return ort.InferenceSession.create(graphOnly ?? bytes, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "all",
-    extra: { session: { disable_prepacking: "1" } },
+    ...(prepackingPays(bytes) ? {} : { extra: { session: { disable_prepacking: "1" } } }),
     ...(graphOnly ? { externalData: [{ path: WEIGHTS_FILE, data: bytes }] } : {}),
   });
 }
