@@ -1,8 +1,10 @@
 /**
  * Whether ORT should prepack a model's weights. Prepacking keeps a second, repacked copy of each
- * MatMul weight: for fp32 MatMul in wasm it buys no speed (scripts/bench: same run time) and costs
- * ~0.7x the model in memory; for quantized kernels (MatMulInteger, MatMulNBits, …) it is what makes
- * them fast (int8-dynamic at batch 64 ran 1.7x slower without it) and costs no extra memory.
+ * MatMul weight. For fp32 MatMul in wasm that doubles the weights in memory (100 MB model: 202 vs
+ * 108 MiB of wasm memory) for a mixed return (measured in Node's onnxruntime-web: batch 1 ~25%
+ * slower with it, batch 64 ~15% faster) — memory decides, since a Worker isolate has 128 MB. For
+ * quantized kernels (MatMulInteger, MatMulNBits, …) prepacking is what makes them fast
+ * (int8-dynamic at batch 64 ran ~1.7x slower without it) and costs no extra memory.
  */
 import { fields, WIRE_LENGTH_DELIMITED } from "./protobuf-fields.ts";
 

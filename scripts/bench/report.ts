@@ -26,6 +26,8 @@ export interface BenchResults {
   config: Record<string, unknown>;
   bundle: BundleSize;
   load: LoadRow[];
+  /** A worker that only answers, on the same workerd: what workerd itself costs per request. */
+  bareWorkerdPing: LoadResult;
   coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; node: ColdStart }[];
   ortModes: ModeTiming[];
   goals: Goal[];
@@ -47,6 +49,11 @@ export function inferenceOverheadUs(results: BenchResults): number {
   return (1 / row(results, "small MLP, batch 1").worker.requestsPerSecond - 1 / row(results, "ping").worker.requestsPerSecond) * 1e6;
 }
 
+/** What the Worker's middleware costs per request: its ping vs a bare worker's, on the same workerd. */
+export function middlewareUs(results: BenchResults): number {
+  return (1 / row(results, "ping").worker.requestsPerSecond - 1 / results.bareWorkerdPing.requestsPerSecond) * 1e6;
+}
+
 export function evaluateGoals(results: BenchResults): Goal[] {
   const smallB1 = row(results, "small MLP, batch 1");
   const throughputRatio = smallB1.worker.requestsPerSecond / smallB1.node.requestsPerSecond;
@@ -55,13 +62,22 @@ export function evaluateGoals(results: BenchResults): Goal[] {
   const goals: Goal[] = [
     { goal: "Worker throughput vs Node+onnxruntime-node, small MLP batch 1", target: "≥ 0.60x", measured: ratio(throughputRatio), met: throughputRatio >= 0.6 },
     { goal: "inference overhead per request over a ping (small MLP, batch 1)", target: "≤ 30 µs", measured: `${overhead.toFixed(0)} µs`, met: overhead <= 30 },
-    { goal: `cold start, ${oneMb.label} model, fresh isolate`, target: "≤ 60 ms", measured: `${oneMb.worker.firstAnswerMs.toFixed(0)} ms`, met: oneMb.worker.firstAnswerMs <= 60 },
+    { goal: `cold start, ${oneMb.label} model, fresh isolate (ORT starts too)`, target: "≤ 60 ms", measured: `${oneMb.worker.firstAnswerMs.toFixed(0)} ms`, met: oneMb.worker.firstAnswerMs <= 60 },
+    {
+      goal: `cold start, ${oneMb.label} model, isolate that already runs ORT`,
+      target: "≤ 60 ms",
+      measured: `${oneMb.workerWarmIsolate.firstAnswerMs.toFixed(0)} ms`,
+      met: oneMb.workerWarmIsolate.firstAnswerMs <= 60,
+    },
     ...results.coldStarts.map((cold) => {
       const limit = 1.3 * cold.worker.modelBytes + 24 * MIB;
       return {
         goal: `peak memory growth, ${cold.label} model (${mib(cold.worker.modelBytes)}), fresh isolate`,
         target: `≤ 1.3x model + 24 MiB = ${mib(limit)}`,
-        measured: `${mib(cold.worker.peakGrowthBytes)} (${ratio(cold.worker.peakGrowthBytes / cold.worker.modelBytes)} model)`,
+        measured:
+          `${mib(cold.worker.peakGrowthBytes)} (${ratio(cold.worker.peakGrowthBytes / cold.worker.modelBytes)} model); ` +
+          `in an isolate already running ORT: ${mib(cold.workerWarmIsolate.peakGrowthBytes)}` +
+          (cold.workerWarmIsolate.peakGrowthBytes <= limit ? " (within the target)" : ""),
         met: cold.worker.peakGrowthBytes <= limit,
       };
     }),
@@ -125,7 +141,9 @@ ${goalsTable}
 ${loadTable}
 
 Inference overhead per request over a ping on the same workerd: ${inferenceOverheadUs(results).toFixed(0)} µs
-(small MLP, batch 1, from throughput: 1/infer − 1/ping).
+(small MLP, batch 1, from throughput: 1/infer − 1/ping). The Worker's ping itself runs at
+${ratio(ping / results.bareWorkerdPing.requestsPerSecond)} the throughput of a bare worker on the same workerd (the difference is the
+Worker's middleware: ${middlewareUs(results).toFixed(0)} µs per request).
 
 ## Cold start and memory
 
@@ -159,6 +177,7 @@ export function printTable(results: BenchResults): void {
         (r.worker.failures + r.node.failures ? `  failures: worker ${r.worker.failures}, node ${r.node.failures}` : ""),
     );
   }
+  lines.push(`bare worker ping on the same workerd: ${results.bareWorkerdPing.requestsPerSecond.toFixed(0)} rps (middleware ${middlewareUs(results).toFixed(0)} µs/request)`);
   lines.push(`inference overhead over ping: ${inferenceOverheadUs(results).toFixed(0)} µs`);
   lines.push("");
   lines.push(`${"cold start".padEnd(16)}${pad("bytes", 12)}${pad("worker ms", 11)}${pad("load ms", 9)}${pad("warm-iso ms", 12)}${pad("node ms", 9)}${pad("w peak+", 11)}${pad("w/iso peak+", 12)}${pad("node peak+", 11)}`);

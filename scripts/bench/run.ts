@@ -14,7 +14,7 @@ import { quantizeModel } from "../../training/compress/quantize.ts";
 import { buildBundle, measureBundle } from "./bundle.ts";
 import { measureColdStart, type ColdStart } from "./cold-start.ts";
 import { publish } from "./disk-registry.ts";
-import { measureLoad } from "./load.ts";
+import { measureLoad, type LoadResult } from "./load.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
 import { evaluateGoals, performanceMarkdown, printTable, type BenchResults, type LoadRow } from "./report.ts";
@@ -35,6 +35,7 @@ const OUT = join(ROOT, "bench/out");
 const BIN = join(ROOT, "node_modules/.bin");
 const WORKER_PORT = 18787;
 const NODE_PORT = 18788;
+const BARE_PORT = 18789;
 const started = Date.now();
 const loadAverageAtStart = loadavg();
 
@@ -74,35 +75,43 @@ const nodeModelsJson = join(OUT, "node-models.json");
 writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
 
 const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-const workerdConfig = (port: number) =>
+const workerdConfig = (port: number, barePort?: number) =>
   writeWorkerdConfig({
     bundleDir,
     registryDir,
     port,
+    barePort,
     // Anonymous calls, no rate-limit bindings, and room for the 100 MB model in the session cache.
     vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: "4096" },
     compatibilityDate: compatibilityDateOf(wranglerToml),
     path: join(OUT, `workerd-${port}.capnp`),
   });
-const startWorker = (port: number): Promise<ServerProcess> => startServer(join(BIN, "workerd"), ["serve", workerdConfig(port)], port, "/v2/health/live");
+const startWorker = (port: number, barePort?: number): Promise<ServerProcess> =>
+  startServer(join(BIN, "workerd"), ["serve", workerdConfig(port, barePort)], port, "/v2/health/live");
 const startNode = (port: number): Promise<ServerProcess> =>
   startServer(process.execPath, [join(import.meta.dirname, "node-server.ts"), String(port), nodeModelsJson], port, "/v2/health/live");
 
 step("load runs: worker and node, alternating per scenario");
 const load: LoadRow[] = [];
+let bareWorkerdPing: LoadResult | undefined;
 {
-  const worker = await startWorker(WORKER_PORT);
+  const worker = await startWorker(WORKER_PORT, BARE_PORT);
   const node = await startNode(NODE_PORT);
   try {
     for (const scenario of LOAD_SCENARIOS) {
       const widths = scenario.model === "large" ? config.large : config.small;
       const body = requestBody(scenario, widths);
-      const row: LoadRow = { scenario: scenario.name, connections: scenario.connections, durationSeconds: config.durationSeconds } as LoadRow;
+      const durationSeconds = config.durationSeconds * (scenario.durationFactor ?? 1);
+      const row: LoadRow = { scenario: scenario.name, connections: scenario.connections, durationSeconds } as LoadRow;
       for (const [side, server] of [["worker", worker], ["node", node]] as const) {
         step(`  ${scenario.name} on ${side}`);
-        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), body, connections: scenario.connections, durationSeconds: config.durationSeconds }, config.warmupSeconds);
+        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), body, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
       }
       load.push(row);
+      if (!scenario.model) {
+        step("  ping on a bare worker in the same workerd");
+        bareWorkerdPing = await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
+      }
     }
   } finally {
     await worker.stop();
@@ -143,6 +152,7 @@ const results: BenchResults = {
   config: { ...config, loadGenerator: "autocannon (in the benchmark's process), loopback", smallParameters: small.parameters, largeParameters: large.parameters, largeBytes: large.bytes.byteLength },
   bundle,
   load,
+  bareWorkerdPing: bareWorkerdPing!,
   coldStarts,
   ortModes,
   goals: [],

@@ -50,6 +50,8 @@ export interface LoadScenario {
   model?: "small" | "large";
   batch?: number;
   connections: number;
+  /** Slow scenarios run longer than the configured duration so that they complete several requests. */
+  durationFactor?: number;
 }
 
 /** The large model at batch 64 takes long per request: fewer connections keep its latency readable. */
@@ -58,7 +60,7 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   { name: "small MLP, batch 1", model: "small", batch: 1, connections: 16 },
   { name: "small MLP, batch 64", model: "small", batch: 64, connections: 16 },
   { name: "large MLP, batch 1", model: "large", batch: 1, connections: 8 },
-  { name: "large MLP, batch 64", model: "large", batch: 64, connections: 2 },
+  { name: "large MLP, batch 64", model: "large", batch: 64, connections: 1, durationFactor: 3 },
 ];
 
 export function requestPath(scenario: LoadScenario): string {

@@ -8,6 +8,8 @@ export interface WorkerdConfigOptions {
   /** The directory store (disk-registry.ts) served as the MODELS bucket. */
   registryDir: string;
   port: number;
+  /** Also serve a bare worker (returns the ping's body, nothing else) here: the floor of workerd itself. */
+  barePort?: number;
   /** Worker vars (text bindings). */
   vars: Record<string, string>;
   compatibilityDate: string;
@@ -16,6 +18,7 @@ export interface WorkerdConfigOptions {
 }
 
 const ENTRY = resolve(import.meta.dirname, "workerd-entry.js");
+const BARE_WORKER = `export default { fetch() { return new Response('{"live":true}', { headers: { "content-type": "application/json" } }); } };`;
 
 export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
   // capnp `embed` paths are relative to the config file.
@@ -35,8 +38,16 @@ const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),
+    (name = "bare", worker = .bare),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main"),${options.barePort ? `
+    (name = "bare", address = "127.0.0.1:${options.barePort}", http = (), service = "bare"),` : ""}
+  ],
+);
+const bare :Workerd.Worker = (
+  modules = [(name = "bare.js", esModule = ${JSON.stringify(BARE_WORKER)})],
+  compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
 );
 const worker :Workerd.Worker = (
   modules = [
