@@ -62,14 +62,16 @@ for (const cold of config.cold) {
   const name = `cold-${cold.label.replace(/\s+/g, "").toLowerCase()}`;
   coldModels.push({ label: cold.label, name, widths: cold.widths, bytes: model.bytes.byteLength, published: await publish(registryDir, name, model.bytes) });
 }
-// The largest cold model quantized to int8: the "quantized model served within 128 MB" case.
-{
+// The largest cold model quantized: the "quantized model served within 128 MB" case. int8 keeps
+// DequantizeLinear → MatMul (onnxruntime-web folds it back to fp32 at load); int8-dynamic runs
+// MatMulInteger on the int8 weights.
+for (const mode of ["int8", "int8-dynamic"] as const) {
   const largest = config.cold[config.cold.length - 1];
-  const proto = decodeModel(mlp("int8", largest.widths).bytes);
-  quantizeModel(proto, { mode: "int8", blockSize: 32, perTensor: false, minElements: 0, keepBias: true });
+  const proto = decodeModel(mlp(mode, largest.widths).bytes);
+  quantizeModel(proto, { mode, blockSize: 32, perTensor: false, minElements: 0, keepBias: true });
   const bytes = encodeModel(proto);
-  const name = "cold-int8";
-  coldModels.push({ label: `${largest.label} int8`, name, widths: largest.widths, bytes: bytes.byteLength, published: await publish(registryDir, name, bytes) });
+  const name = `cold-${mode}`;
+  coldModels.push({ label: `${largest.label} ${mode}`, name, widths: largest.widths, bytes: bytes.byteLength, published: await publish(registryDir, name, bytes) });
 }
 const nodeModelsJson = join(OUT, "node-models.json");
 writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
