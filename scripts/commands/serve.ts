@@ -1,0 +1,47 @@
+/** maas serve [--port 8787] [--require-key] — the Worker on 127.0.0.1, serving the local store. */
+import { parseArgs } from "node:util";
+import { CliError } from "../cli-error.ts";
+import { localStateDir } from "../registry/paths.ts";
+import { PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
+
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535 (got "${text}")`);
+  return port;
+}
+
+/** Starts the server with CLI errors, and stops it on Ctrl-C / SIGTERM. */
+export async function serveUntilStopped(start: () => Promise<LocalServer>): Promise<LocalServer> {
+  let server: LocalServer;
+  try {
+    server = await start();
+  } catch (error) {
+    if (error instanceof PortInUseError) throw new CliError(error.message);
+    throw error;
+  }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void server.stop().then(() => process.exit(0));
+    });
+  }
+  return server;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: "string", default: "8787" },
+      "require-key": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key]\n");
+  if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
+  const port = parsePort(values.port);
+  const stateDir = localStateDir();
+  process.stderr.write(`starting the Worker on the local store ${stateDir}...\n`);
+  const server = await serveUntilStopped(() => startLocalServer({ port, stateDir, output: "inherit", allowAnonymous: !values["require-key"] }));
+  process.stdout.write(`serving ${stateDir} at ${server.url} (Ctrl-C stops)\n`);
+}
