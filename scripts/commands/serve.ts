@@ -1,4 +1,7 @@
-/** maas serve [--port 8787] [--require-key] — the Worker on 127.0.0.1, serving the local store. */
+/**
+ * maas serve [--port 8787] [--require-key] [--rate-limits] — the Worker on 127.0.0.1, serving the
+ * local store. Anonymous calls are allowed and rate limits are off unless these flags ask otherwise.
+ */
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.ts";
 import { localStateDir } from "../registry/paths.ts";
@@ -34,14 +37,15 @@ export async function main(args: string[]): Promise<void> {
     options: {
       port: { type: "string", default: "8787" },
       "require-key": { type: "boolean", default: false },
+      "rate-limits": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key]\n");
+  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key] [--rate-limits]\n");
   if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
   process.stderr.write(`starting the Worker on the local store ${stateDir}...\n`);
-  const server = await serveUntilStopped(() => startLocalServer({ port, stateDir, output: "inherit", allowAnonymous: !values["require-key"] }));
+  const server = await serveUntilStopped(() => startLocalServer({ port, stateDir, output: "inherit", allowAnonymous: !values["require-key"], rateLimits: values["rate-limits"] }));
   process.stdout.write(`serving ${stateDir} at ${server.url} (Ctrl-C stops)\n`);
 }

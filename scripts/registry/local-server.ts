@@ -10,7 +10,8 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { localStateDir, REPO_ROOT, WRANGLER_CONFIG } from "./paths.ts";
+import { localWranglerConfig } from "./local-config.ts";
+import { localStateDir, REPO_ROOT } from "./paths.ts";
 
 export interface LocalServerOptions {
   /** Default 8787; 0 picks a free port. */
@@ -21,6 +22,8 @@ export interface LocalServerOptions {
   vars?: Record<string, string>;
   /** Requests without an API key may call every model (default true: the server is on loopback only). */
   allowAnonymous?: boolean;
+  /** Keep wrangler.toml's rate limits (default false: a local server answers every request; see local-config.ts). */
+  rateLimits?: boolean;
   /** Where wrangler's own output goes: "inherit" shows request logs, "pipe" keeps the tail for errors. */
   output?: "inherit" | "pipe";
   /** How long to wait for the Worker to answer (default 90 s: the first bundle takes a while). */
@@ -69,7 +72,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const args = [
     resolve(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
-    "--config", WRANGLER_CONFIG,
+    "--config", localWranglerConfig(options.rateLimits ?? false),
     "--ip", HOST,
     "--port", String(port),
     "--persist-to", options.stateDir ?? localStateDir(),
