@@ -14,18 +14,20 @@ import { startLocalServer, type LocalServer } from "../../../scripts/registry/lo
 import { mlpModel } from "../../fixtures/models.ts";
 import { inferV2, maxAbsDiff, referenceProbs, REPO, ROWS, runOk, tempDir, writeModel } from "./helpers.ts";
 
-/** Starts a push that pauses at `step`, waits until it says so, then kills it with SIGKILL. */
+/** Starts a push that pauses at `step`, waits until it says so, then kills it (and its children) with SIGKILL. */
 function killPushAt(step: string, file: string, env: Record<string, string>): Promise<NodeJS.Signals | null> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(REPO, "scripts/cli.ts"), "push", file, "--name", "mlp"], {
       cwd: REPO,
       env: { ...process.env, ...env, MAAS_PUSH_PAUSE_AT: step },
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, killed whole: the push and the workerd its local store runs.
+      detached: true,
     });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk;
-      if (stderr.includes(`paused ${step}`)) child.kill("SIGKILL");
+      if (stderr.includes(`paused ${step}`)) process.kill(-child.pid!, "SIGKILL");
     });
     child.once("close", (code, signal) => (signal ? done(signal) : fail(new Error(`push ended by itself (${code}): ${stderr}`))));
   });
