@@ -19,7 +19,7 @@ import { v1 } from "./routes/v1.ts";
 import { authenticate, modelAccess } from "./security/auth.ts";
 import { configuredCors } from "./security/cors.ts";
 import { rateLimit } from "./security/rate-limit.ts";
-import { settingsOf } from "./settings.ts";
+import { perSettings } from "./per-settings.ts";
 
 const app = new Hono<AppEnv>();
 
@@ -28,13 +28,13 @@ app.use(requestLog);
 app.use(secureHeaders());
 app.use(configuredCors);
 app.use(timing({ total: true, autoEnd: true }));
-app.on("POST", "*", (c, next) => {
-  const { maxBodyBytes } = settingsOf(c.env);
-  return bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413),
-  })(c, next);
-});
+app.on(
+  "POST",
+  "*",
+  perSettings(({ maxBodyBytes }) =>
+    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413) }),
+  ),
+);
 
 // Everything that touches models needs a caller who may: see functions/security/.
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, authenticate);
