@@ -9,6 +9,10 @@ declare module "autocannon" {
       method?: "GET" | "POST";
       body?: string;
       headers?: Record<string, string>;
+      /** Requests each connection cycles through, in order (the load test alternates models). */
+      requests?: Array<{ method?: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string }>;
+      /** Called once per connection; the load test checks every response body there. */
+      setupClient?: (client: { on(event: "body", listener: (body: Buffer) => void): void }) => void;
     }
     interface Result {
       /** Seconds the run lasted. */

@@ -4,6 +4,7 @@
  * tests with `provide` (workerd cannot load the native engine itself).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { manifestFor } from "../../scripts/registry/inspect-model.ts";
@@ -95,7 +96,7 @@ export default async function setup(project: TestProject) {
   // Bring-your-own ONNX: a PyTorch export nobody on this project wrote, shipped in an npm package
   // (openWakeWord's "hello deepa" wake-word classifier, Apache-2.0).
   // (The package's "exports" hide its models folder, so the file is read by path.)
-  const wakeWord = new Uint8Array(readFileSync(new URL("../../node_modules/openwakeword-js/models/hello_deepa.onnx", import.meta.url)));
+  const wakeWord = new Uint8Array(readFileSync(join(import.meta.dirname, "../../node_modules/openwakeword-js/models/hello_deepa.onnx")));
   const wakeWordInput: JsonTensor = { name: "onnx::Flatten_0", datatype: "FP32", shape: [1, 25, 96], data: randomFloats(25 * 96, 7, 2) };
 
   const published = [
