@@ -1,5 +1,5 @@
 /**
- * maas predict --url URL --model NAME (--input JSON | --data FILE) [--version V] [--key KEY] [--sticky-key K] [--json]
+ * maas predict --url URL --model NAME (--input JSON | --data FILE) [--version V] [--key KEY] [--sticky-key K] [--timeout-ms N] [--json]
  *
  * A client for any deployment, speaking the Open Inference Protocol v2. The JSON may be
  *   - a v2 request: {"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[...]}]}
@@ -11,7 +11,8 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.ts";
 
-const USAGE = "usage: maas predict --url URL --model NAME (--input JSON | --data FILE) [--version V] [--key KEY] [--sticky-key K] [--json]";
+const USAGE =
+  "usage: maas predict --url URL --model NAME (--input JSON | --data FILE) [--version V] [--key KEY] [--sticky-key K] [--timeout-ms 30000] [--json]";
 
 type Json = unknown;
 
@@ -25,11 +26,14 @@ function shapeOf(rows: unknown[]): number[] {
   return shape;
 }
 
+let timeoutMs = 30_000;
+
 async function call(url: string, init: RequestInit): Promise<{ status: number; body: any }> {
   let response: Response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    if ((error as Error).name === "TimeoutError") throw new CliError(`${url} did not answer within ${timeoutMs} ms`);
     throw new CliError(`cannot reach ${url}: ${String((error as Error).cause ?? (error as Error).message)}`);
   }
   const text = await response.text();
@@ -55,6 +59,7 @@ export async function main(args: string[]): Promise<void> {
       data: { type: "string" },
       key: { type: "string" },
       "sticky-key": { type: "string" },
+      "timeout-ms": { type: "string", default: "30000" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -63,6 +68,8 @@ export async function main(args: string[]): Promise<void> {
   if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
   if (!values.url || !values.model) throw new CliError(USAGE);
   if ((values.input === undefined) === (values.data === undefined)) throw new CliError("give exactly one of --input JSON and --data FILE");
+  timeoutMs = Number(values["timeout-ms"]);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout-ms must be a positive integer (got "${values["timeout-ms"]}")`);
   let base: URL;
   try {
     base = new URL(values.url);

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
-import { publishModel, type PublishStep } from "../registry/publish.ts";
+import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
 
 const USAGE = "usage: maas push FILE --name NAME [--version V] [--alias A ...] [--quantization Q] [--local | --remote] [--json]";
@@ -48,10 +48,17 @@ export async function main(args: string[]): Promise<void> {
   }
   if (bytes.byteLength === 0) throw new CliError(`${file} is empty`);
 
+  // Names are checked before the store is opened (which starts workerd for the local store).
+  await asUserErrors(async () => {
+    checkName("model name", values.name!);
+    if (values.version !== undefined) checkName("version", values.version);
+    for (const alias of values.alias ?? []) checkName("alias", alias);
+  });
   const started = performance.now();
+  let where = "";
   const result = await asUserErrors(() =>
-    withRegistry(values, (opened) => {
-      if (!values.json) process.stderr.write(`publishing ${file} (${formatBytes(bytes.byteLength)}) to ${opened.description}\n`);
+    withRegistry(values, async (opened) => {
+      where = opened.description;
       return publishModel(opened.bucket, {
         bytes,
         name: values.name!,
@@ -81,6 +88,6 @@ export async function main(args: string[]): Promise<void> {
   const version = result.manifestWritten ? "" : " (already published; nothing new)";
   const moved = result.aliasesMoved.length ? `; ${result.aliasesMoved.map((a) => a.alias).join(", ")} -> ${manifest.version}` : "";
   process.stdout.write(
-    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s)\n`,
+    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n`,
   );
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.ts";
 import { localStateDir } from "../registry/paths.ts";
-import { PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
+import { claimablePort, PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
 
 export function parsePort(text: string): number {
   const port = Number(text);
@@ -45,6 +45,12 @@ export async function main(args: string[]): Promise<void> {
   if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
+  try {
+    await claimablePort(port);
+  } catch (error) {
+    if (error instanceof PortInUseError) throw new CliError(error.message);
+    throw error;
+  }
   process.stderr.write(`starting the Worker on the local store ${stateDir}...\n`);
   const server = await serveUntilStopped(() => startLocalServer({ port, stateDir, output: "inherit", allowAnonymous: !values["require-key"], rateLimits: values["rate-limits"] }));
   process.stdout.write(`serving ${stateDir} at ${server.url} (Ctrl-C stops)\n`);
