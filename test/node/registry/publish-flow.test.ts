@@ -57,6 +57,14 @@ describe("publishing through the CLI, served by the Worker", () => {
     expect(await answerOf()).toBe("2");
   });
 
+  it("maas predict sends rows with the v2 protocol and prints the answer", async () => {
+    const run = await runOk(["predict", "--url", server.url, "--model", "mlp", "--input", JSON.stringify(ROWS), "--json"], env);
+    const body = JSON.parse(run.stdout);
+    expect(body.model_version).toBe("2");
+    const probs = body.outputs.find((o: { name: string }) => o.name === "probs").data;
+    expect(maxAbsDiff(probs, expected["2"])).toBeLessThan(TOLERANCE);
+  });
+
   it("alias set moves latest, rollback goes back to the earlier version", async () => {
     await runOk(["alias", "set", "mlp", "latest", "1"], env);
     expect(await answerOf()).toBe("1");
