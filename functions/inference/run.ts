@@ -10,7 +10,7 @@ import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Manifest } from "../registry/manifest.ts";
-import { resolveModel } from "../registry/resolve.ts";
+import { forgetManifest, resolveModel } from "../registry/resolve.ts";
 import { runExclusive } from "../sessions/exclusive.ts";
 import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
 import { buildFeeds } from "./feeds.ts";
@@ -43,7 +43,13 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
 
 /** Loads (or reuses) the session and hands it to `use`, releasing it afterwards. */
 export async function withSession<T>(c: Context<AppEnv>, manifest: Manifest, use: (model: LoadedModel) => Promise<T>): Promise<T> {
-  const lease = await isolateState(c.env).models.acquire(manifest, (m) => loadModel(c.env.MODELS, m));
+  let lease;
+  try {
+    lease = await isolateState(c.env).models.acquire(manifest, (m) => loadModel(c.env.MODELS, m));
+  } catch (error) {
+    forgetManifest(manifest.name, manifest.version);
+    throw error;
+  }
   setMetric(c, "load", lease.loadMs, `session ${lease.source}`);
   try {
     return await use(lease.model);

@@ -42,6 +42,14 @@ async function cachedAlias(bucket: RegistryBucket, name: string, alias: string, 
   return record;
 }
 
+/**
+ * Drops a cached manifest, for when its version turned out unservable (e.g. removed with `maas rm`
+ * after this isolate cached it): the next request reads the registry again.
+ */
+export function forgetManifest(name: string, version: string): void {
+  manifestCache.delete(`${name}\u0000${version}`);
+}
+
 /** FNV-1a, mapped to [0, 1): a stable position for a stickiness key. */
 function stablePosition(key: string): number {
   let hash = 0x811c9dc5;

@@ -116,6 +116,9 @@ describe("models that cannot be loaded are 503, not cached, and harm no other mo
     await moveAlias(env.MODELS, "no-blob", "latest", { version: fixture.version });
     await expectError(await post("/v2/models/no-blob/infer", { inputs: fixture.case.inputs }), 503, /blob is missing/);
     await expectError(await call("/v2/models/no-blob/ready"), 503, /blob is missing/);
+    // A version removed after this isolate saw it (maas rm) becomes a 404, not a lasting 503.
+    await env.MODELS.delete(`models/no-blob/versions/${fixture.version}.json`);
+    await expectError(await post(`/v2/models/no-blob/versions/${fixture.version}/infer`, { inputs: fixture.case.inputs }), 404, /not found/);
   });
 
   it("a truncated ONNX file and bytes that are not ONNX", async () => {
