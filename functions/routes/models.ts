@@ -4,11 +4,33 @@ import type { AppEnv } from "../app-env.ts";
 import { findManifest, withSession } from "../inference/run.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
 import type { Manifest } from "../registry/manifest.ts";
+import { FEATURE_SCHEMA_KEY } from "../registry/feature-schema.ts";
 import { listAliases, listManifests, listModelNames } from "../registry/store.ts";
 import { isolateState } from "../isolate.ts";
 import { mayCall, requireAnyAccess } from "../security/auth.ts";
 import { z } from "zod";
 import { parseWith } from "../protocol/v2-request.ts";
+
+/** A metadata_props value holding a JSON object, or undefined (absent or not an object). */
+function jsonObjectAt(metadata: Record<string, string>, key: string): Record<string, unknown> | undefined {
+  if (metadata[key] === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(metadata[key]);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined; // malformed metadata never breaks the metadata endpoint
+  }
+}
+
+/**
+ * What the trainer wrote into the ONNX file, for model cards: the feature schema ("maas.schema"),
+ * the network ("maas.training") and, when the file carries them, the training curves and
+ * confusion matrix ("maas.report": {history, bestEpoch, confusion, classes}), each when present.
+ */
+function trainerParameters(metadata: Record<string, string>): Partial<Record<"feature_schema" | "training" | "training_report", Record<string, unknown>>> {
+  const found = { feature_schema: jsonObjectAt(metadata, FEATURE_SCHEMA_KEY), training: jsonObjectAt(metadata, "maas.training"), training_report: jsonObjectAt(metadata, "maas.report") };
+  return Object.fromEntries(Object.entries(found).filter((entry) => entry[1] !== undefined));
+}
 
 async function metadata(c: Context<AppEnv>, name: string, version: string | undefined) {
   const manifest = await findManifest(c, name, version);
@@ -29,6 +51,8 @@ async function metadata(c: Context<AppEnv>, name: string, version: string | unde
       ...(manifest.quantization ? { quantization: manifest.quantization } : {}),
       ...(manifest.metrics ? { metrics: manifest.metrics } : {}),
       ...(manifest.labels ? { labels: manifest.labels } : {}),
+      // What the trainer wrote into the ONNX file, for model cards (see trainerParameters above).
+      ...trainerParameters(manifest.metadata ?? {}),
     },
   });
 }

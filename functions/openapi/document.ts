@@ -1,0 +1,104 @@
+/**
+ * The OpenAPI 3.1 document of the Worker, served at GET /openapi.json. Every route of
+ * functions/routes/ is listed here (test/node/openapi/ checks both directions against the app's
+ * routes and validates the document against the OpenAPI specification).
+ */
+import { SERVER_NAME, SERVER_VERSION } from "../routes/health.ts";
+import { componentSchemas } from "./schemas.ts";
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json, description: string): Json => ({ description, content: { "application/json": { schema } } });
+const errorResponse = (description: string): Json => json(ref("Error"), description);
+
+const nameParam: Json = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "model name" };
+const versionParam: Json = { name: "version", in: "path", required: true, schema: { type: "string" }, description: "version id or alias" };
+
+/** The errors every model route can answer with (README.md, Security). */
+const modelErrors: Json = {
+  "400": errorResponse("invalid request"),
+  "401": errorResponse("no API key where one is needed, or an invalid key"),
+  "403": errorResponse("the key may not call this model"),
+  "404": errorResponse("unknown model or version"),
+  "413": errorResponse("request body or tensors over the limits"),
+  "429": errorResponse("rate limited; see Retry-After"),
+  "503": errorResponse("the model cannot be served now (missing/corrupted blob, over the memory budget, storage error)"),
+};
+
+function operation(operationId: string, summary: string, ok: Json, extra: Json = {}): Json {
+  return { operationId, summary, responses: { "200": ok, ...modelErrors }, ...extra };
+}
+
+/** Routes that do not need a key (health and the pages). */
+const open: Json = { security: [] };
+
+function paths(): Json {
+  const metadata = json(ref("ModelMetadata"), "model metadata (v2), with registry details under parameters");
+  const ready = json(ref("ModelReady"), "the version is loaded and ready");
+  const infer = (operationId: string, parameters: Json[]) =>
+    operation(operationId, "Run inference (Open Inference Protocol v2)", json(ref("InferResponse"), "the outputs"), {
+      parameters,
+      requestBody: { required: true, content: { "application/json": { schema: ref("InferRequest") } } },
+    });
+  return {
+    "/v2/health/live": { get: { operationId: "serverLive", summary: "Liveness", ...open, responses: { "200": json({ type: "object", properties: { live: { type: "boolean" } } }, "alive") } } },
+    "/v2/health/ready": { get: { operationId: "serverReady", summary: "Readiness", ...open, responses: { "200": json({ type: "object", properties: { ready: { type: "boolean" } } }, "ready") } } },
+    "/v2": {
+      get: {
+        operationId: "serverMetadata",
+        summary: "Server metadata",
+        ...open,
+        responses: { "200": json({ type: "object", properties: { name: { type: "string" }, version: { type: "string" }, extensions: { type: "array", items: { type: "string" } } } }, "server metadata") },
+      },
+    },
+    "/v2/models": { get: operation("listModels", "Models the caller may call, with versions and aliases", json(ref("ModelListing"), "the listing")) },
+    "/v2/models/{name}": { get: operation("modelMetadata", "Metadata of the model's default version", metadata, { parameters: [nameParam] }) },
+    "/v2/models/{name}/versions/{version}": { get: operation("modelVersionMetadata", "Metadata of a version", metadata, { parameters: [nameParam, versionParam] }) },
+    "/v2/models/{name}/ready": { get: operation("modelReady", "Load the default version and report readiness", ready, { parameters: [nameParam] }) },
+    "/v2/models/{name}/versions/{version}/ready": { get: operation("modelVersionReady", "Load a version and report readiness", ready, { parameters: [nameParam, versionParam] }) },
+    "/v2/models/{name}/infer": { post: infer("infer", [nameParam]) },
+    "/v2/models/{name}/versions/{version}/infer": { post: infer("inferVersion", [nameParam, versionParam]) },
+    "/v2/repository/index": {
+      post: operation("repositoryIndex", "Every version, with whether this isolate has it loaded", json(ref("RepositoryIndex"), "the index"), {
+        requestBody: { required: false, content: { "application/json": { schema: ref("RepositoryIndexRequest") } } },
+      }),
+    },
+    "/v1/models/{name}": { get: operation("v1ModelStatus", "Model status (v1)", ready, { parameters: [nameParam] }) },
+    "/v1/models/{name}:predict": {
+      post: operation("predict", "Predict (v1): batch rows, or raw records for trainer-made models", json(ref("PredictResponse"), "one prediction per instance"), {
+        parameters: [nameParam],
+        requestBody: { required: true, content: { "application/json": { schema: ref("PredictRequest") } } },
+      }),
+    },
+    "/": { get: { operationId: "playground", summary: "The playground and model cards (HTML)", ...open, responses: { "200": { description: "the page", content: { "text/html": { schema: { type: "string" } } } } } } },
+    "/openapi.json": { get: { operationId: "openApiDocument", summary: "This document", ...open, responses: { "200": json({ type: "object" }, "the OpenAPI document") } } },
+    "/ui/charts": {
+      post: {
+        operationId: "renderCharts",
+        summary: "Draw training curves and a confusion matrix (SVG) from the given data, with the trainer's chart code",
+        ...open,
+        requestBody: { required: true, content: { "application/json": { schema: ref("ChartsRequest") } } },
+        responses: { "200": json(ref("ChartsResponse"), "the charts the data allows"), "400": errorResponse("invalid request"), "413": errorResponse("request body too large") },
+      },
+    },
+  };
+}
+
+export function openApiDocument(serverUrl: string): Json {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: SERVER_NAME,
+      version: SERVER_VERSION,
+      description: "ONNX models served at the edge over the Open Inference Protocol v2 and v1 :predict.",
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ apiKey: [] }, {}],
+    paths: paths(),
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an API key (maas keys create); optional when anonymous access is on" } },
+      schemas: componentSchemas,
+    },
+  };
+}

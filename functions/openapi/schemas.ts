@@ -1,0 +1,157 @@
+/**
+ * The component schemas of the OpenAPI document. Request bodies and shared records come from the
+ * zod schemas the Worker validates with (z.toJSONSchema), so the document cannot drift from them;
+ * response shapes the routes build by hand are written here once.
+ */
+import { z } from "zod";
+import { featureSchemaSchema } from "../registry/feature-schema.ts";
+import { DATATYPES, tensorSpecSchema } from "../registry/manifest.ts";
+import { inferRequestSchema } from "../protocol/v2-request.ts";
+import { chartsRequestSchema } from "../ui/charts.ts";
+
+type JsonSchema = Record<string, unknown>;
+
+/** A zod schema as an OpenAPI 3.1 (JSON Schema 2020-12) schema object, without the $schema key. */
+function fromZod(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    // z.custom (the infer request's `data`, checked only with Array.isArray) has no JSON Schema form.
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === "custom") Object.assign(ctx.jsonSchema, { type: "array", description: "the tensor's values, flat or nested, in row-major order" });
+    },
+  }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const numberMap: JsonSchema = { type: "object", additionalProperties: { type: "number" } };
+
+export const componentSchemas: Record<string, JsonSchema> = {
+  Error: { type: "object", properties: { error: { type: "string" } }, required: ["error"] },
+  TensorSpec: fromZod(tensorSpecSchema),
+  Datatype: { type: "string", enum: [...DATATYPES] },
+  InferRequest: fromZod(inferRequestSchema),
+  InferResponse: {
+    type: "object",
+    properties: {
+      id: { type: "string" },
+      model_name: { type: "string" },
+      model_version: { type: "string" },
+      outputs: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: { name: { type: "string" }, datatype: ref("Datatype"), shape: { type: "array", items: { type: "integer" } }, data: { type: "array" } },
+          required: ["name", "datatype", "shape", "data"],
+        },
+      },
+    },
+    required: ["model_name", "model_version", "outputs"],
+  },
+  FeatureSchema: fromZod(featureSchemaSchema),
+  ModelMetadata: {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      versions: { type: "array", items: { type: "string" } },
+      platform: { type: "string", const: "onnxruntime_onnx" },
+      inputs: { type: "array", items: ref("TensorSpec") },
+      outputs: { type: "array", items: ref("TensorSpec") },
+      parameters: {
+        type: "object",
+        properties: {
+          version: { type: "string" },
+          sha256: { type: "string" },
+          bytes: { type: "integer" },
+          created_at: { type: "string", format: "date-time" },
+          producer: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
+          quantization: { type: "string" },
+          metrics: numberMap,
+          labels: { type: "array", items: { type: "string" } },
+          feature_schema: { ...ref("FeatureSchema"), description: "models made by the edge-maas trainer: how raw records are encoded" },
+          training: { type: "object", description: "the trainer's description of the network (sizes, activation, loss)" },
+        },
+        required: ["version", "sha256", "bytes", "created_at", "producer"],
+      },
+    },
+    required: ["name", "versions", "platform", "inputs", "outputs", "parameters"],
+  },
+  ModelListing: {
+    type: "object",
+    properties: {
+      models: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            versions: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { version: { type: "string" }, bytes: { type: "integer" }, created_at: { type: "string" }, quantization: { type: ["string", "null"] } },
+                required: ["version", "bytes", "created_at", "quantization"],
+              },
+            },
+            aliases: {
+              type: "object",
+              description: "alias → version, or → {version, split} for a weighted traffic split",
+              additionalProperties: {
+                oneOf: [
+                  { type: "string" },
+                  {
+                    type: "object",
+                    properties: {
+                      version: { type: "string" },
+                      split: { type: "array", items: { type: "object", properties: { version: { type: "string" }, weight: { type: "number" } } } },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+          required: ["name", "versions", "aliases"],
+        },
+      },
+    },
+    required: ["models"],
+  },
+  ModelReady: { type: "object", properties: { name: { type: "string" }, version: { type: "string" }, ready: { type: "boolean" } }, required: ["name", "version", "ready"] },
+  RepositoryIndexRequest: { type: "object", properties: { ready: { type: "boolean", description: "only the versions loaded in this isolate" } } },
+  RepositoryIndex: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { name: { type: "string" }, version: { type: "string" }, state: { type: "string", enum: ["READY", "UNAVAILABLE"] }, reason: { type: "string" } },
+      required: ["name", "version", "state", "reason"],
+    },
+  },
+  PredictRequest: {
+    type: "object",
+    properties: {
+      instances: {
+        type: "array",
+        minItems: 1,
+        description: "one batch row of the model's single input each — or, for trainer-made models, raw records ({feature: value})",
+        items: {},
+      },
+    },
+    required: ["instances"],
+  },
+  PredictResponse: {
+    type: "object",
+    properties: {
+      predictions: {
+        type: "array",
+        description: "per instance: the output row; for trainer-made classifiers {label, probabilities}, for regressors the value(s)",
+        items: {},
+      },
+      model_version: { type: "string" },
+    },
+    required: ["predictions", "model_version"],
+  },
+  ChartsRequest: fromZod(chartsRequestSchema),
+  ChartsResponse: { type: "object", properties: { loss: { type: "string", description: "SVG" }, confusion: { type: "string", description: "SVG" } } },
+};

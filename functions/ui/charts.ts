@@ -1,0 +1,48 @@
+/**
+ * Training charts for model cards, drawn by the same code as the trainer's report.html
+ * (training/report/charts.ts). The page reads the data from the public metadata endpoint and posts
+ * it here, so this renders only what the caller sends: no model access, nothing to authorize.
+ */
+import { z } from "zod";
+import { confusionMatrixChart, lineChart } from "../../training/report/charts.ts";
+
+const MAX_EPOCHS = 10_000;
+const MAX_CLASSES = 64;
+
+const epochSchema = z.object({
+  trainLoss: z.number().optional(),
+  validationLoss: z.number().optional(),
+  learningRate: z.number().optional(),
+});
+
+export const chartsRequestSchema = z.object({
+  /** Per-epoch records, as the trainer keeps them (training/train.ts EpochRecord). */
+  history: z.array(epochSchema).max(MAX_EPOCHS).optional(),
+  /** confusion[actual][predicted], with the class names in order. */
+  confusion: z.array(z.array(z.number().int().nonnegative()).max(MAX_CLASSES)).max(MAX_CLASSES).optional(),
+  labels: z.array(z.string().max(200)).max(MAX_CLASSES).optional(),
+});
+export type ChartsRequest = z.infer<typeof chartsRequestSchema>;
+
+export interface ChartsResponse {
+  /** SVG text of each chart that the data allows, absent otherwise. */
+  loss?: string;
+  confusion?: string;
+}
+
+export function renderCharts(request: ChartsRequest): ChartsResponse {
+  const charts: ChartsResponse = {};
+  const history = request.history ?? [];
+  if (history.length) {
+    const series = [{ name: "train loss", values: history.map((e) => e.trainLoss), color: "#2563eb" }];
+    if (history.some((e) => e.validationLoss !== undefined)) {
+      series.push({ name: "validation loss", values: history.map((e) => e.validationLoss), color: "#ea580c" });
+    }
+    charts.loss = lineChart(series, { title: "Loss per epoch", yLabel: "loss", width: 520, height: 260 });
+  }
+  const { confusion, labels } = request;
+  if (confusion?.length && labels?.length === confusion.length && confusion.every((row) => row.length === labels.length)) {
+    charts.confusion = confusionMatrixChart(confusion, labels, { cell: 40 });
+  }
+  return charts;
+}
