@@ -81,8 +81,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
     return target.split.map(function (s) { return s.version + "×" + s.weight; }).join(" / ");
   }
 
-  function fact(label, value, title) {
-    return h("div", { class: "fact" }, h("div", { class: "k" }, label), h("div", { class: "v", title: title }, value));
+  function fact(label, value, title, mono) {
+    return h("div", { class: "fact" }, h("div", { class: "k" }, label), h("div", { class: mono ? "v mono" : "v", title: title }, value));
   }
 
   function tensorTable(title, specs) {
@@ -193,7 +193,12 @@ export const PLAYGROUND_SCRIPT = String.raw`
       });
       try {
         var answer = await api("POST", "/v1/models/" + encodeURIComponent(name) + ":predict", { instances: [record] });
-        showResult(result, [predictionView(answer.json.predictions[0]), latencyText(answer), h("div", { class: "note" }, "version " + answer.json.model_version)]);
+        var view = predictionView(answer.json.predictions[0]);
+        var parts = Array.isArray(view) ? view : [view];
+        showResult(result, [
+          h("div", { class: "headline" }, parts[0], h("span", {}, latencyText(answer), h("span", { class: "note" }, " · version " + answer.json.model_version))),
+          parts.slice(1),
+        ]);
       } catch (error) {
         showResult(result, error.message, true);
       }
@@ -211,7 +216,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
       }),
     };
     var text = h("textarea", { name: "request", spellcheck: "false" });
-    text.value = JSON.stringify(template, null, 1);
+    // One line per input tensor: long data arrays stay readable.
+    text.value = "{\"inputs\": [\n  " + template.inputs.map(function (t) { return JSON.stringify(t); }).join(",\n  ") + "\n]}";
     var result = h("div", { class: "result", hidden: true, "data-role": "result" });
     var form = h("form", { "data-model": name, "data-kind": "tensor" }, text, h("button", { type: "submit" }, "Infer"), result);
     form.onsubmit = async function (event) {
@@ -222,7 +228,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
           var shown = o.data.length > 20 ? o.data.slice(0, 20).map(formatNumber).join(", ") + ", …" : o.data.map(formatNumber).join(", ");
           return h("div", {}, h("code", {}, o.name + " " + shapeText(o.shape) + " " + o.datatype), h("pre", {}, shown));
         });
-        showResult(result, [latencyText(answer), outputs]);
+        showResult(result, [h("div", { class: "headline" }, h("strong", {}, "outputs"), h("span", {}, latencyText(answer), h("span", { class: "note" }, " · version " + answer.json.model_version))), outputs]);
       } catch (error) {
         showResult(result, error.message, true);
       }
@@ -239,7 +245,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
         fact("size", formatBytes(p.bytes)),
         fact("quantization", p.quantization || "none recorded"),
         fact("versions", meta.versions.length),
-        fact("sha256", p.sha256 ? p.sha256.slice(0, 12) + "…" : "?", p.sha256)),
+        fact("sha256", p.sha256 ? p.sha256.slice(0, 16) : "?", p.sha256, true)),
       h("div", { class: "columns" },
         h("div", {}, tensorTable("Inputs", meta.inputs), tensorTable("Outputs", meta.outputs)),
         h("div", {},

@@ -25,7 +25,8 @@ nav h2, .card h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .
 .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin-bottom: 18px; }
 .fact { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
 .fact .k { font-size: 12px; color: var(--muted); }
-.fact .v { font-size: 16px; font-weight: 600; overflow-wrap: anywhere; }
+.fact .v { font-size: 16px; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.fact .v.mono { font: 600 14px/24px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 20px; }
 section { margin-bottom: 18px; }
 table { border-collapse: collapse; width: 100%; }
@@ -43,7 +44,8 @@ textarea { width: 100%; min-height: 120px; font-family: ui-monospace, Menlo, mon
 .result { margin-top: 14px; padding: 12px 16px; border-radius: 8px; background: #f8fafc; border: 1px solid var(--line); }
 .result.error { background: #fef2f2; border-color: #fecaca; color: var(--bad); }
 .result .label { font-size: 20px; font-weight: 700; }
-.result .latency { color: var(--muted); margin-left: 8px; }
+.result .headline { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; margin-bottom: 6px; }
+.result .latency { color: var(--muted); font-size: 13px; }
 .bar { display: grid; grid-template-columns: 120px 1fr 60px; align-items: center; gap: 8px; font-size: 13px; }
 .bar .track { height: 8px; background: #e2e8f0; border-radius: 4px; overflow: hidden; }
 .bar .fill { height: 100%; background: var(--accent); }

@@ -79,6 +79,13 @@ describe.skipIf(!hasChromium)("playground page", () => {
     expect(await label.textContent()).toBe(expected.label);
     expect(await form.locator('[data-role="latency"]').textContent()).toMatch(/round trip \d+\.\d ms/);
 
+    // The tensor form of a model the trainer did not make, sent as prefilled (zeros of the declared shapes).
+    const tensorForm = page.locator('article.card[data-model="mlp"] form[data-kind="tensor"]');
+    await tensorForm.locator('button[type="submit"]').click();
+    const outputs = tensorForm.locator('[data-role="result"]:not(.error)');
+    await outputs.locator("pre").first().waitFor();
+    expect(await outputs.textContent()).toContain("probs [1, 3] FP32");
+
     await mkdir(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, "playground.png"), fullPage: true });
     expect(consoleErrors).toEqual([]);
