@@ -42,7 +42,7 @@ export function renderCharts(request: ChartsRequest): ChartsResponse {
   }
   const { confusion, labels } = request;
   if (confusion?.length && labels?.length === confusion.length && confusion.every((row) => row.length === labels.length)) {
-    charts.confusion = confusionMatrixChart(confusion, labels, { cell: 40 });
+    charts.confusion = confusionMatrixChart(confusion, labels, { cell: 64 }); // wide enough for 10-letter class names
   }
   return charts;
 }

@@ -102,4 +102,25 @@ describe.skipIf(!hasChromium)("playground page", () => {
     expect(await result.textContent()).toMatch(/^400: /);
     expect(await form.isVisible()).toBe(true);
   });
+
+  it("draws training curves and the confusion matrix with the trainer's chart code when the metadata carries them", async () => {
+    // No trainer-made file carries them yet (they live in report.html): add them to the real metadata answer.
+    const history = Array.from({ length: 30 }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), validationLoss: 1.2 / (i + 1), learningRate: 0.01, seconds: 0 }));
+    const confusion = [[10, 0, 0], [0, 9, 1], [0, 2, 8]];
+    await page.route("**/v2/models/iris", async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { parameters: { training: Record<string, unknown> } };
+      body.parameters.training = { ...body.parameters.training, history, confusion };
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    const charts = page.locator('article.card[data-model="iris"] .charts');
+    await charts.locator("svg").nth(1).waitFor();
+    const svgs = await charts.locator("svg").evaluateAll((nodes) => nodes.map((n) => n.outerHTML));
+    expect(svgs[0]).toContain("Loss per epoch");
+    expect(svgs[0]).toContain("validation loss");
+    expect(svgs[1]).toContain("Confusion matrix");
+    await page.unroute("**/v2/models/iris");
+    await page.locator('article.card[data-model="iris"] .charts').screenshot({ path: join(RESULTS, "playground-charts.png") });
+  });
 });
