@@ -2,7 +2,9 @@
  * maas serve [--port 8787] [--require-key] [--rate-limits] — the Worker on 127.0.0.1, serving the
  * local store. Anonymous calls are allowed and rate limits are off unless these flags ask otherwise.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parseApiKeys } from "../../functions/security/api-keys.ts";
 import { CliError } from "../cli-error.ts";
 import { localStateDir } from "../registry/paths.ts";
 import { claimablePort, PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
@@ -38,13 +40,24 @@ export async function main(args: string[]): Promise<void> {
       port: { type: "string", default: "8787" },
       "require-key": { type: "boolean", default: false },
       "rate-limits": { type: "boolean", default: false },
+      /** A keys file made by `maas keys create --file` (the API_KEYS secret's content). */
+      keys: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key] [--rate-limits]\n");
+  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key [--keys keys.json]] [--rate-limits]\n");
   if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
+  let apiKeys: string | undefined;
+  if (values.keys) {
+    try {
+      apiKeys = readFileSync(values.keys, "utf8");
+      parseApiKeys(apiKeys);
+    } catch (error) {
+      throw new CliError(`--keys ${values.keys}: ${(error as Error).message.replace("API_KEYS", "the keys file")}`);
+    }
+  }
   try {
     await claimablePort(port);
   } catch (error) {
@@ -52,6 +65,18 @@ export async function main(args: string[]): Promise<void> {
     throw error;
   }
   process.stderr.write(`starting the Worker on the local store ${stateDir}...\n`);
-  const server = await serveUntilStopped(() => startLocalServer({ port, stateDir, output: "inherit", allowAnonymous: !values["require-key"], rateLimits: values["rate-limits"] }));
+  const server = await serveUntilStopped(() => startLocalServer({
+      port,
+      stateDir,
+      output: "inherit",
+      allowAnonymous: !values["require-key"],
+      rateLimits: values["rate-limits"],
+      ...(apiKeys ? { vars: { API_KEYS: apiKeys } } : {}),
+    }),);
   process.stdout.write(`serving ${stateDir} at ${server.url} (Ctrl-C stops)\n`);
+  process.stdout.write(
+    values["require-key"]
+      ? `API keys required${apiKeys ? ` (keys from ${values.keys})` : " (no --keys file given: every model call gets 401)"}\n`
+      : "anonymous access is ON for this local server (no API key needed); --require-key turns it off\n",
+  );
 }

@@ -121,7 +121,8 @@ export async function main(args: string[]): Promise<void> {
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `\nready in ${seconds} s: ${DEFAULT_MODEL_NAME} version ${manifest.version} at ${server.url} (Ctrl-C stops)\n\n` +
+    `\nready in ${seconds} s: ${DEFAULT_MODEL_NAME} version ${manifest.version} at ${server.url} (Ctrl-C stops)\n` +
+      `anonymous access is ON for this local server (no API key needed); deployments refuse it unless ALLOW_ANONYMOUS=true\n\n` +
       `curl -s ${url} -H 'Content-Type: application/json' -d '${body}'\n\n` +
       `answer: ${answer}\n`,
   );
