@@ -22,7 +22,13 @@ export interface ServedIris {
   stop(): Promise<void>;
 }
 
-export async function serveIris(): Promise<ServedIris> {
+/** Server options passed to startLocalServer (e.g. API keys and no anonymous access). */
+export interface ServeOptions {
+  vars?: Record<string, string>;
+  allowAnonymous?: boolean;
+}
+
+export async function serveIris(options: ServeOptions = {}): Promise<ServedIris> {
   const state = await tempDir("maas-ui-");
   const trained = await trainFromRecords(await readRecords(DEFAULT_DATASET.path), parseTrainArgs(["--epochs", "60"]).options);
   const { bucket, close } = await openLocalBucket(state.path);
@@ -32,7 +38,7 @@ export async function serveIris(): Promise<ServedIris> {
   } finally {
     await close();
   }
-  const server = await startLocalServer({ port: 0, stateDir: state.path, output: "pipe" });
+  const server = await startLocalServer({ port: 0, stateDir: state.path, output: "pipe", ...options });
   return {
     server,
     bytes: trained.bytes,
