@@ -145,7 +145,16 @@ export async function trainFromRecords(allRecords: DataRecord[], options: Pipeli
     metrics = regressionMetrics(actual.data, outputs[schema.outputs.prediction!].data as Float32Array, actual.cols);
   }
   const scalarMetrics = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === "number"));
-  const model = buildInferenceModel({ ...modelSpec, metadata: { [METRICS_KEY]: JSON.stringify({ evaluatedOn, ...scalarMetrics }) } });
+  const summary = {
+    // Rounded: the curves are for looking at, and the metadata stays small.
+    history: result.history.map((e) => ({
+      epoch: e.epoch,
+      trainLoss: Number(e.trainLoss.toPrecision(5)),
+      ...(e.validationLoss === undefined ? {} : { validationLoss: Number(e.validationLoss.toPrecision(5)) }),
+    })),
+    ...("confusion" in metrics && metrics.confusion ? { confusion: metrics.confusion } : {}),
+  };
+  const model = buildInferenceModel({ ...modelSpec, summary, metadata: { [METRICS_KEY]: JSON.stringify({ evaluatedOn, ...scalarMetrics }) } });
 
   const report: TrainingReport = {
     task: schema.task,

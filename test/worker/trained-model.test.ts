@@ -40,4 +40,11 @@ it("raw records with numeric strings and missing values are accepted; garbage is
 it("metadata lists the class labels from the trainer", async () => {
   const { body } = await json(await call("/v2/models/iris"));
   expect(body.parameters.labels).toEqual(["setosa", "versicolor", "virginica"]);
+  // The training curves and held-out confusion matrix travel in the model file, for model cards.
+  const { history, confusion } = body.parameters.training;
+  expect(history.length).toBeGreaterThan(1);
+  expect(history.every((e: { trainLoss: number }) => Number.isFinite(e.trainLoss))).toBe(true);
+  expect(history[history.length - 1].trainLoss).toBeLessThan(history[0].trainLoss);
+  expect(confusion).toHaveLength(3);
+  expect(confusion.every((row: number[]) => row.length === 3 && row.every((n) => Number.isInteger(n) && n >= 0))).toBe(true);
 });

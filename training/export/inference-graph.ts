@@ -23,6 +23,10 @@ export interface TrainingDescription {
   /** Initializer names of the preprocessing constants. */
   preprocessing: { fill: string; mean: string; std: string };
   targetScaling?: { mean: string; std: string };
+  /** Loss per epoch, for model cards (the playground draws it with the report's chart code). */
+  history?: Array<{ epoch: number; trainLoss: number; validationLoss?: number }>;
+  /** Held-out confusion matrix, confusion[actual][predicted], classification only. */
+  confusion?: number[][];
 }
 
 export interface InferenceModelSpec {
@@ -34,6 +38,8 @@ export interface InferenceModelSpec {
   targetScaling?: TargetScaling;
   /** Extra metadata_props (metrics, report summary). */
   metadata?: Record<string, string>;
+  /** Training curves and confusion matrix to carry in the model's metadata (a few KB at most). */
+  summary?: Pick<TrainingDescription, "history" | "confusion">;
 }
 
 export const BATCH_DIM = "batch";
@@ -55,6 +61,7 @@ export function buildInferenceModel(spec: InferenceModelSpec): ModelProto {
   const outputs = weights.sizes[weights.sizes.length - 1];
 
   const description: TrainingDescription = {
+    ...spec.summary,
     activation: spec.activation,
     loss: spec.loss,
     sizes: weights.sizes,
