@@ -12,7 +12,7 @@ import { oneLine } from "../compare-models.ts";
 import { distill } from "../distill.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
 import { readModelFile } from "./model-file.ts";
-import { writeDirectory } from "./output-dir.ts";
+import { writeDirectory } from "../../util/output-dir.ts";
 import { parseCount } from "./shared-options.ts";
 
 function positive(option: string, text: string, check: (n: number) => boolean): number {

@@ -1,7 +1,7 @@
 /** Writes files into a temporary sibling directory and renames it into place: no partial output. */
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CliError } from "../../../scripts/cli-error.ts";
+import { CliError } from "../../scripts/cli-error.ts";
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
