@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { manifestFor } from "../../scripts/registry/inspect-model.ts";
-import { datatypesModel, fixedDimsModel, mlpModel } from "../fixtures/models.ts";
+import { datatypesModel, fixedDimsModel, mlpModel, scalarInputModel } from "../fixtures/models.ts";
 import { randomFloats } from "../fixtures/random.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
 import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
@@ -106,6 +106,7 @@ export default async function setup(project: TestProject) {
     await publish("mlp", "2", mlpV2, 1),
     await publish("datatypes", "1", datatypes, 0),
     await publish("fixed", "1", fixed, 0),
+    await publish("scalar-inputs", "1", scalarInputModel(), 0),
   ];
 
   const datatypeInputs: JsonTensor[] = Object.entries(DATATYPE_VALUES).map(([datatype, data]) => ({
@@ -133,6 +134,16 @@ export default async function setup(project: TestProject) {
       inputs: [wakeWordInput],
       expected: await referenceOutputs(wakeWord, [wakeWordInput]),
     },
+    ...(await Promise.all(
+      [16000, 8000].map(async (sr) => {
+        const inputs: JsonTensor[] = [
+          { name: "x", datatype: "FP32", shape: [1, 512], data: randomFloats(512, sr) },
+          { name: "sr", datatype: "INT64", shape: [], data: [sr] },
+          { name: "state", datatype: "FP32", shape: [2, 1, 4], data: randomFloats(8, sr + 1) },
+        ];
+        return { title: `float32 audio + int64 scalar + state (sr=${sr})`, model: "scalar-inputs", inputs, expected: await referenceOutputs(scalarInputModel(), inputs) };
+      }),
+    )),
     { title: "every datatype", model: "datatypes", inputs: datatypeInputs, expected: await referenceOutputs(datatypes, datatypeInputs) },
     ...(await Promise.all(
       [1, 7].map(async (k) => {
