@@ -67,6 +67,9 @@ export interface PipelineResult {
   report: TrainingReport;
 }
 
+/** Epochs of the loss curve kept in the model's metadata. */
+const CURVE_POINTS = 50;
+
 function encode(schema: FeatureSchema, records: DataRecord[]): Matrix {
   try {
     return encodeRecords(schema, records);
@@ -145,9 +148,12 @@ export async function trainFromRecords(allRecords: DataRecord[], options: Pipeli
     metrics = regressionMetrics(actual.data, outputs[schema.outputs.prediction!].data as Float32Array, actual.cols);
   }
   const scalarMetrics = Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === "number"));
+  // At most CURVE_POINTS epochs (evenly spaced, the last one kept), rounded: the curves are for
+  // looking at, and the metadata must stay small next to the weights of a compressed model.
+  const step = Math.max(1, Math.ceil(result.history.length / CURVE_POINTS));
+  const curve = result.history.filter((_, i) => i % step === 0 || i === result.history.length - 1);
   const summary = {
-    // Rounded: the curves are for looking at, and the metadata stays small.
-    history: result.history.map((e) => ({
+    history: curve.map((e) => ({
       epoch: e.epoch,
       trainLoss: Number(e.trainLoss.toPrecision(5)),
       ...(e.validationLoss === undefined ? {} : { validationLoss: Number(e.validationLoss.toPrecision(5)) }),
