@@ -23,12 +23,12 @@ function jsonObjectAt(metadata: Record<string, string>, key: string): Record<str
 }
 
 /**
- * What the trainer wrote into the ONNX file, for model cards: the feature schema ("maas.schema"),
- * the network ("maas.training") and, when the file carries them, the training curves and
- * confusion matrix ("maas.report": {history, bestEpoch, confusion, classes}), each when present.
+ * What the trainer wrote into the ONNX file, for model cards: the feature schema ("maas.schema")
+ * and its description of the network and training ("maas.training": sizes, activation, loss and,
+ * from newer trainers, the loss history and confusion matrix), each when present.
  */
-function trainerParameters(metadata: Record<string, string>): Partial<Record<"feature_schema" | "training" | "training_report", Record<string, unknown>>> {
-  const found = { feature_schema: jsonObjectAt(metadata, FEATURE_SCHEMA_KEY), training: jsonObjectAt(metadata, "maas.training"), training_report: jsonObjectAt(metadata, "maas.report") };
+function trainerParameters(metadata: Record<string, string>): Partial<Record<"feature_schema" | "training", Record<string, unknown>>> {
+  const found = { feature_schema: jsonObjectAt(metadata, FEATURE_SCHEMA_KEY), training: jsonObjectAt(metadata, "maas.training") };
   return Object.fromEntries(Object.entries(found).filter((entry) => entry[1] !== undefined));
 }
 
