@@ -3,7 +3,7 @@ export const SCHEDULES = ["constant", "cosine", "step"] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
 /**
- * constant: lr; cosine: lr·½(1 + cos(π·step/total)) down to 0 at the last step;
+ * constant: lr; cosine: lr·½(1 + cos(π·step/total)) (as torch's CosineAnnealingLR: near 0, not 0, at the last step);
  * step: lr, then ×0.1 after half the steps and ×0.01 after three quarters.
  */
 export function scheduledRate(schedule: Schedule, lr: number, step: number, totalSteps: number): number {
