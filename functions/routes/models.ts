@@ -1,15 +1,15 @@
 /** Model metadata, readiness and repository listings (v2), plus a listing for humans. */
 import { Hono, type Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { findManifest, withSession } from "../inference/run.ts";
-import { readJsonBody } from "../protocol/read-json.ts";
-import type { Manifest } from "../registry/manifest.ts";
-import { FEATURE_SCHEMA_KEY } from "../registry/feature-schema.ts";
-import { listAliases, listManifests, listModelNames } from "../registry/store.ts";
 import { isolateState } from "../isolate.ts";
-import { mayCall, requireAnyAccess } from "../security/auth.ts";
-import { z } from "zod";
+import { readJsonBody } from "../protocol/read-json.ts";
 import { parseWith } from "../protocol/v2-request.ts";
+import { FEATURE_SCHEMA_KEY } from "../registry/feature-schema.ts";
+import type { Manifest } from "../registry/manifest.ts";
+import { listAliases, listManifests, listModelNames } from "../registry/store.ts";
+import { mayCall, requireAnyAccess } from "../security/auth.ts";
 
 /** A metadata_props value holding a JSON object, or undefined (absent or not an object). */
 function jsonObjectAt(metadata: Record<string, string>, key: string): Record<string, unknown> | undefined {

@@ -9,18 +9,16 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { badRequest, notFound } from "../errors.ts";
-import { tensorValues } from "../inference/outputs.ts";
-import { findManifest, infer } from "../inference/run.ts";
-import { readJsonBody } from "../protocol/read-json.ts";
-import { parseWith } from "../protocol/v2-request.ts";
-import type { Tensor } from "../ort/runtime.ts";
-import type { InferInput } from "../protocol/v2-request.ts";
 import { MAX_DATA_DEPTH } from "../inference/feeds.ts";
 import { checkTensorLimits } from "../inference/limits.ts";
+import { tensorValues } from "../inference/outputs.ts";
+import { findManifest, infer } from "../inference/run.ts";
 import { isolateState } from "../isolate.ts";
-import { ort } from "../ort/runtime.ts";
-import type { Manifest } from "../registry/manifest.ts";
+import { ort, type Tensor } from "../ort/runtime.ts";
+import { readJsonBody } from "../protocol/read-json.ts";
+import { parseWith, type InferInput } from "../protocol/v2-request.ts";
 import { decodePredictions, encodeRecords, FeatureSchemaError, parseFeatureSchema, type FeatureSchema } from "../registry/feature-schema.ts";
+import type { Manifest } from "../registry/manifest.ts";
 
 const predictRequestSchema = z.object({ instances: z.array(z.unknown()).min(1) });
 
