@@ -14,33 +14,25 @@ import { classIndices, fitTargetScaling, oneHot, regressionValues, scaleTargets 
 import { buildInferenceModel, METRICS_KEY } from "./export/inference-graph.ts";
 import type { Activation, LossKind } from "./model/mlp.ts";
 import type { OptimizerSpec } from "./model/optimizer.ts";
-import { createSession, floatFeed } from "./model/ort-session.ts";
+import { floatFeed } from "./model/ort-session.ts";
 import type { Schedule } from "./model/schedule.ts";
 import { encodeModel, type ModelProto } from "./onnx/model-io.ts";
 import { classificationMetrics, regressionMetrics, type ClassificationMetrics, type RegressionMetrics } from "./report/metrics.ts";
-import { train, type EpochRecord, type Matrix } from "./train.ts";
+import { train, type EpochRecord, type Matrix, type TrainOptions } from "./train.ts";
 
-export interface PipelineOptions extends SchemaRequest {
-  hidden: number[];
-  activation: Activation;
+/** The trainer's own options (see TrainOptions), minus the data, which the pipeline prepares. */
+type TrainerSettings = Pick<
+  TrainOptions,
+  "hidden" | "activation" | "optimizer" | "learningRate" | "schedule" | "epochs" | "batchSize" | "seed" | "shuffle" | "patience" | "clipNorm" | "threads" | "onEpoch"
+>;
+
+export interface PipelineOptions extends SchemaRequest, TrainerSettings {
   /** Default: softmax-ce for classification, mse for regression. */
   loss?: LossKind;
-  optimizer: OptimizerSpec;
-  learningRate: number;
-  schedule?: Schedule;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  patience?: number;
-  clipNorm?: number;
   validationFraction: number;
   testFraction: number;
   /** Standardise inputs and regression targets (default true). */
   standardize?: boolean;
-  /** Reshuffle the training rows every epoch (default true). */
-  shuffle?: boolean;
-  threads?: number;
-  onEpoch?: (record: EpochRecord, epochs: number) => void;
 }
 
 export interface TrainingReport {
