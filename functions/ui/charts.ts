@@ -7,9 +7,13 @@ import { z } from "zod";
 import { confusionMatrixChart, lineChart } from "../../training/report/charts.ts";
 
 const MAX_EPOCHS = 10_000;
+/** The largest epoch number drawn: the x axis gets one slot per epoch up to the last one. */
+const MAX_EPOCH_NUMBER = 1_000_000;
 const MAX_CLASSES = 64;
 
 const epochSchema = z.object({
+  /** 1-based; the trainer keeps only some epochs of long runs in the model file. */
+  epoch: z.number().int().min(1).max(MAX_EPOCH_NUMBER).optional(),
   trainLoss: z.number().optional(),
   validationLoss: z.number().optional(),
   learningRate: z.number().optional(),
@@ -30,13 +34,26 @@ export interface ChartsResponse {
   confusion?: string;
 }
 
+type Epoch = z.infer<typeof epochSchema>;
+
+/**
+ * One value per epoch 1..last. When the records carry epoch numbers, a curve that keeps only every
+ * k-th epoch leaves gaps (undefined, which lineChart bridges), so the x axis counts epochs, not records.
+ */
+function perEpoch(history: readonly Epoch[], value: (e: Epoch) => number | undefined): (number | undefined)[] {
+  if (!history.every((e) => e.epoch !== undefined)) return history.map(value);
+  const values = new Array<number | undefined>(Math.max(...history.map((e) => e.epoch!))).fill(undefined);
+  for (const e of history) values[e.epoch! - 1] = value(e);
+  return values;
+}
+
 export function renderCharts(request: ChartsRequest): ChartsResponse {
   const charts: ChartsResponse = {};
   const history = request.history ?? [];
   if (history.length) {
-    const series = [{ name: "train loss", values: history.map((e) => e.trainLoss), color: "#2563eb" }];
+    const series = [{ name: "train loss", values: perEpoch(history, (e) => e.trainLoss), color: "#2563eb" }];
     if (history.some((e) => e.validationLoss !== undefined)) {
-      series.push({ name: "validation loss", values: history.map((e) => e.validationLoss), color: "#ea580c" });
+      series.push({ name: "validation loss", values: perEpoch(history, (e) => e.validationLoss), color: "#ea580c" });
     }
     charts.loss = lineChart(series, { title: "Loss per epoch", yLabel: "loss", width: 520, height: 260 });
   }

@@ -21,7 +21,7 @@ export function playgroundPage(serverName: string, serverVersion: string) {
       <span class="sub">playground · v${serverVersion} · <a href="/openapi.json" style="color:#93c5fd">OpenAPI</a></span>
       <form id="key-form" autocomplete="off">
         <label for="api-key">API key</label>
-        <input id="api-key" type="password" placeholder="optional when anonymous access is on" />
+        <input id="api-key" type="password" placeholder="optional if anonymous" title="sent as Authorization: Bearer &lt;key&gt; on every API call" />
         <button type="submit">Load</button>
       </form>
     </header>

@@ -11,7 +11,7 @@ import { publishModel } from "../../../scripts/registry/publish.ts";
 import { parseTrainArgs } from "../../../training/cli/train.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
-import { trainFromRecords } from "../../../training/pipeline.ts";
+import { trainFromRecords, type TrainingReport } from "../../../training/pipeline.ts";
 import { mlpModel } from "../../fixtures/models.ts";
 import { tempDir } from "../registry/helpers.ts";
 
@@ -19,6 +19,8 @@ export interface ServedIris {
   server: LocalServer;
   bytes: Uint8Array;
   schema: FeatureSchema;
+  /** The trainer's report of that run: what the model card's charts must show. */
+  report: TrainingReport;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function serveIris(options: ServeOptions = {}): Promise<ServedIris>
     server,
     bytes: trained.bytes,
     schema: trained.schema,
+    report: trained.report,
     stop: async () => {
       await server.stop();
       await state.remove();
