@@ -71,7 +71,20 @@ export const componentSchemas: Record<string, JsonSchema> = {
           metrics: numberMap,
           labels: { type: "array", items: { type: "string" } },
           feature_schema: { ...ref("FeatureSchema"), description: "models made by the edge-maas trainer: how raw records are encoded" },
-          training: { type: "object", description: "the trainer's description of the network (sizes, activation, loss)" },
+          training: {
+            type: "object",
+            description: "the trainer's description of the network and, from trainers that record them, its loss curve (every k-th epoch of long runs) and held-out confusion matrix",
+            properties: {
+              sizes: { type: "array", items: { type: "integer" } },
+              activation: { type: "string" },
+              loss: { type: "string" },
+              history: {
+                type: "array",
+                items: { type: "object", properties: { epoch: { type: "integer" }, trainLoss: { type: "number" }, validationLoss: { type: "number" } }, required: ["epoch", "trainLoss"] },
+              },
+              confusion: { type: "array", description: "confusion[actual][predicted], classes in the order of labels", items: { type: "array", items: { type: "integer" } } },
+            },
+          },
         },
         required: ["version", "sha256", "bytes", "created_at", "producer"],
       },
