@@ -8,7 +8,7 @@ import { confusionMatrixChart, lineChart } from "../../training/report/charts.ts
 
 const MAX_EPOCHS = 10_000;
 /** The largest epoch number drawn: the x axis gets one slot per epoch up to the last one. */
-const MAX_EPOCH_NUMBER = 1_000_000;
+const MAX_EPOCH_NUMBER = 100_000;
 const MAX_CLASSES = 64;
 
 const epochSchema = z.object({
