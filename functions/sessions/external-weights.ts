@@ -79,16 +79,23 @@ function externalTensor(bytes: Uint8Array, start: number, end: number, location:
   return [bytes.subarray(start, raw.start), bytes.subarray(raw.end, end), Uint8Array.from(reference)];
 }
 
-function rewriteGraph(bytes: Uint8Array, start: number, end: number, location: string): Piece[] | undefined {
+/**
+ * The message in bytes[start, end) with each length-delimited field `number` replaced by what
+ * `rewrite` makes of its payload (undefined: keep that field); undefined when nothing changed.
+ */
+function rewriteFields(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  number: number,
+  rewrite: (payloadStart: number, payloadEnd: number) => Piece[] | undefined,
+): Piece[] | undefined {
   const pieces: Piece[] = [];
   let changed = false;
   for (const field of fields(bytes, start, end)) {
-    const tensor =
-      field.number === GRAPH_INITIALIZER && field.wireType === WIRE_LENGTH_DELIMITED
-        ? externalTensor(bytes, field.payloadStart, field.end, location)
-        : undefined;
-    if (tensor) {
-      pieces.push(...wrap(GRAPH_INITIALIZER, tensor));
+    const body = field.number === number && field.wireType === WIRE_LENGTH_DELIMITED ? rewrite(field.payloadStart, field.end) : undefined;
+    if (body) {
+      pieces.push(...wrap(number, body));
       changed = true;
     } else {
       pieces.push(bytes.subarray(field.start, field.end));
@@ -103,21 +110,10 @@ function rewriteGraph(bytes: Uint8Array, start: number, end: number, location: s
  */
 export function externalizeInitializers(bytes: Uint8Array, location: string): Uint8Array | undefined {
   try {
-    const pieces: Piece[] = [];
-    let changed = false;
-    for (const field of fields(bytes, 0, bytes.length)) {
-      const graph =
-        field.number === MODEL_GRAPH && field.wireType === WIRE_LENGTH_DELIMITED
-          ? rewriteGraph(bytes, field.payloadStart, field.end, location)
-          : undefined;
-      if (graph) {
-        pieces.push(...wrap(MODEL_GRAPH, graph));
-        changed = true;
-      } else {
-        pieces.push(bytes.subarray(field.start, field.end));
-      }
-    }
-    return changed ? concat(pieces) : undefined;
+    const pieces = rewriteFields(bytes, 0, bytes.length, MODEL_GRAPH, (graphStart, graphEnd) =>
+      rewriteFields(bytes, graphStart, graphEnd, GRAPH_INITIALIZER, (tensorStart, tensorEnd) => externalTensor(bytes, tensorStart, tensorEnd, location)),
+    );
+    return pieces ? concat(pieces) : undefined;
   } catch {
     return undefined; // not what we expected: let ORT load (or reject) the file as it is
   }
