@@ -3,6 +3,8 @@
  * because Worker bindings and vars only arrive with a request.
  */
 import type { Env } from "./env.ts";
+// Side effect: onnxruntime-web starts with the isolate, not with its first model request.
+import "./ort/warm-up.ts";
 import { ModelCache } from "./sessions/model-cache.ts";
 import { settingsOf, type Settings } from "./settings.ts";
 

@@ -3,13 +3,12 @@
  * and sha256 against the manifest, create the session. Any failure is a 503 naming the cause.
  */
 import { unavailable } from "../errors.ts";
-import { ort, type InferenceSession } from "../ort/runtime.ts";
+import type { InferenceSession } from "../ort/runtime.ts";
 import { blobKey } from "../registry/layout.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import type { RegistryBucket } from "../registry/store.ts";
 import { runExclusive } from "./exclusive.ts";
-import { externalizeInitializers } from "./external-weights.ts";
-import { prepackingPays } from "./prepacking.ts";
+import { createSession } from "./create-session.ts";
 import { readBlob } from "./read-blob.ts";
 
 /** What a model's session expects of an input, as onnxruntime-web reports it. */
@@ -42,23 +41,6 @@ function describeInputs(session: InferenceSession): Map<string, SessionInput> {
     inputs.set(meta.name, { name: meta.name, type: meta.type, shape: normalizeShape(meta.shape) });
   }
   return inputs;
-}
-
-/** The name under which the blob itself is handed to ORT as the external data file. */
-const WEIGHTS_FILE = "model-weights.bin";
-
-/**
- * Weights are copied once into wasm memory: large initializers are read as external data from the
- * blob (see external-weights.ts), and fp32 models skip prepacking (see prepacking.ts).
- */
-function createSession(bytes: Uint8Array): Promise<InferenceSession> {
-  const graphOnly = externalizeInitializers(bytes, WEIGHTS_FILE);
-  return ort.InferenceSession.create(graphOnly ?? bytes, {
-    executionProviders: ["wasm"],
-    graphOptimizationLevel: "all",
-    ...(prepackingPays(bytes) ? {} : { extra: { session: { disable_prepacking: "1" } } }),
-    ...(graphOnly ? { externalData: [{ path: WEIGHTS_FILE, data: bytes }] } : {}),
-  });
 }
 
 export async function loadModel(bucket: RegistryBucket, manifest: Manifest): Promise<LoadedModel> {

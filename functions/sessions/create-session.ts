@@ -1,0 +1,22 @@
+/**
+ * The one way the Worker creates an onnxruntime-web session from model bytes (used for published
+ * models and for the isolate's start-up warm-up, so that the warm-up exercises the same path).
+ * Weights are copied once into wasm memory: large initializers are read as external data from the
+ * blob (see external-weights.ts), and fp32 models skip prepacking (see prepacking.ts).
+ */
+import { ort, type InferenceSession } from "../ort/runtime.ts";
+import { externalizeInitializers } from "./external-weights.ts";
+import { prepackingPays } from "./prepacking.ts";
+
+/** The name under which the blob itself is handed to ORT as the external data file. */
+const WEIGHTS_FILE = "model-weights.bin";
+
+export function createSession(bytes: Uint8Array): Promise<InferenceSession> {
+  const graphOnly = externalizeInitializers(bytes, WEIGHTS_FILE);
+  return ort.InferenceSession.create(graphOnly ?? bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+    ...(prepackingPays(bytes) ? {} : { extra: { session: { disable_prepacking: "1" } } }),
+    ...(graphOnly ? { externalData: [{ path: WEIGHTS_FILE, data: bytes }] } : {}),
+  });
+}
