@@ -15,10 +15,16 @@ export function ensureOpsetImport(model: ModelProto, domain: string, version: nu
   if (!imports.some((o) => (o.domain ?? "") === domain)) imports.push({ domain, version });
 }
 
+/**
+ * A node without a name unless one is given: NodeProto.name is optional, and the nodes compression
+ * adds are identified well enough by their outputs (a generated name cost ~25 bytes a node).
+ */
 export function makeNode(
-  opType: string, inputs: string[], outputs: string[], name: string, attributes: AttributeProto[] = [], domain?: string,
+  opType: string, inputs: string[], outputs: string[], name?: string, attributes: AttributeProto[] = [], domain?: string,
 ): NodeProto {
-  const node: NodeProto = { opType, input: inputs, output: outputs, name, attribute: attributes };
+  const node: NodeProto = { opType, input: inputs, output: outputs };
+  if (name) node.name = name;
+  if (attributes.length) node.attribute = attributes;
   if (domain) node.domain = domain;
   return node;
 }

@@ -9,9 +9,14 @@ export function roundHalfAwayFromZero(x: number): number {
  * Symmetric int8 with one scale per output channel. `values` is row-major [rows, cols]; the
  * channel axis is 0 (one scale per row) or 1 (one per column); `perTensor` uses a single scale.
  * scale = max|w| / 127, so |w − q·scale| ≤ scale / 2 for every weight.
+ *
+ * `round` (see halfScales) replaces each scale s by a nearby s' before q is computed. With
+ * s − 2⁻¹⁰·s ≤ s' ≤ s the bound |w − q·s'| ≤ s / 2 still holds: |w| ≤ 127·s' rounds to within s'/2,
+ * and the few |w| in (127·s', 127·s] clamp to ±127 with |w − 127·s'| ≤ 127·(s − s') < s / 8.
  */
 export function quantizeInt8Symmetric(
   values: Float32Array, rows: number, cols: number, axis: 0 | 1, perTensor: boolean,
+  round?: (scales: Float32Array) => Float32Array,
 ): { q: Int8Array; scales: Float32Array } {
   const channels = perTensor ? 1 : axis === 0 ? rows : cols;
   const channelOf = (r: number, c: number): number => (perTensor ? 0 : axis === 0 ? r : c);
@@ -23,7 +28,8 @@ export function quantizeInt8Symmetric(
     }
   }
   // An all-zero channel gets scale 1 (a zero scale is not allowed by DequantizeLinear's contract).
-  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const exact = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const scales = round ? round(exact) : exact;
   const q = new Int8Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -41,26 +47,33 @@ export function quantizeInt8Symmetric(
  * and scales float32 [N * kBlocks]. No zero_points input, so the zero point is 8.
  * Symmetric: scale = −m/8 where m is the block's value of largest magnitude, q = clamp(round(v/scale + 8), 0, 15).
  * Hence |w − (q − 8)·scale| ≤ |scale| (a half step, or a whole step for values clamped at 15).
+ *
+ * `round` replaces each block's scale s by a nearby s' before q is computed. With
+ * |s| ≤ |s'| ≤ (1 + 2⁻¹⁰)·|s| the bound |w − (q − 8)·s'| ≤ |m|/8 still holds: inside the range the
+ * error is |s'|/2; values clamped at 15 lie within 8·|s| − 7·|s'| ≤ |s|; and m itself lands at q = 0
+ * with error 8·(|s'| − |s|) < |s|.
  */
 export function packMatMulNBits4(
-  kn: Float32Array, k: number, n: number, blockSize: number,
+  kn: Float32Array, k: number, n: number, blockSize: number, round?: (scales: Float32Array) => Float32Array,
 ): { packed: Uint8Array; scales: Float32Array; kBlocks: number } {
   const kBlocks = Math.ceil(k / blockSize);
   const bytesPerBlock = blockSize / 2;
   const packed = new Uint8Array(n * kBlocks * bytesPerBlock);
-  const scales = new Float32Array(n * kBlocks);
-  const block = new Float32Array(blockSize);
+  const exact = new Float32Array(n * kBlocks);
+  const valueAt = (row: number, col: number): number => (row < k ? kn[row * n + col] : 0);
   for (let col = 0; col < n; col++) {
     for (let b = 0; b < kBlocks; b++) {
       let m = 0;
-      for (let i = 0; i < blockSize; i++) {
-        const row = b * blockSize + i;
-        const v = row < k ? kn[row * n + col] : 0;
-        block[i] = v;
-        if (Math.abs(v) > Math.abs(m)) m = v;
-      }
-      const scale = Math.fround(-m / 8);
-      scales[col * kBlocks + b] = scale;
+      for (let row = b * blockSize; row < (b + 1) * blockSize; row++) if (Math.abs(valueAt(row, col)) > Math.abs(m)) m = valueAt(row, col);
+      exact[col * kBlocks + b] = Math.fround(-m / 8);
+    }
+  }
+  const scales = round ? round(exact) : exact;
+  const block = new Float32Array(blockSize);
+  for (let col = 0; col < n; col++) {
+    for (let b = 0; b < kBlocks; b++) {
+      for (let i = 0; i < blockSize; i++) block[i] = valueAt(b * blockSize + i, col);
+      const scale = scales[col * kBlocks + b];
       // float32 arithmetic throughout, as in ORT's C++ packer, so ties round the same way.
       const reciprocal = scale !== 0 ? Math.fround(1 / scale) : 0;
       const base = (col * kBlocks + b) * bytesPerBlock;

@@ -25,11 +25,19 @@ export class QuantizeContext {
   readonly names: NameAllocator;
   readonly edits = new NodeReplacements();
   private readonly removed = new Set<ConstantWeight>();
+  private readonly biasDims = new Map<NodeProto, number[]>();
 
-  constructor(model: ModelProto, options: QuantizeOptions) {
+  /** `constants`: every constant read as a MatMul/Gemm weight or Gemm bias (findConstantWeights). */
+  constructor(model: ModelProto, options: QuantizeOptions, constants: readonly ConstantWeight[] = []) {
     this.model = model;
     this.options = options;
     this.names = new NameAllocator(model);
+    for (const c of constants) for (const use of c.biasUses) this.biasDims.set(use.node, c.dims);
+  }
+
+  /** The dims of a Gemm's C when it is a constant (it keeps its name and shape if compressed). */
+  constantBiasDims(gemm: NodeProto): readonly number[] | undefined {
+    return this.biasDims.get(gemm);
   }
 
   /** Drops the fp32 weight (initializer or Constant node) once nothing reads it any more. */

@@ -63,7 +63,7 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Laye
   const constants = findConstantWeights(model);
   const weights = constants.filter((c) => c.uses.length > 0);
   if (weights.length === 0) throw new NothingToQuantizeError("the model has no MatMul or Gemm with a constant float32 weight");
-  const ctx = new QuantizeContext(model, options);
+  const ctx = new QuantizeContext(model, options, constants);
   const reports: LayerReport[] = [];
   const quantizedNodes = new Set<NodeProto>();
   for (const weight of weights) {

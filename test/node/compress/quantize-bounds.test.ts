@@ -7,9 +7,13 @@
  *   int8-dynamic as int8, plus the activation's |Δx| ≤ s_x = (max(x,0) − min(x,0)) / 255
  * so |Δy[m, n]| ≤ |alpha| · Σ_k (|x[m,k]|·|Δw[k,n]| + |Δx|·|w[k,n]|) + float rounding.
  * The reference is the fp32 source model run in onnxruntime-node.
+ * int8 and int4 scales stored as float16 are rounded (down for int8, up in magnitude for int4) so
+ * that the same per-weight bounds hold; "float16 scales" below checks that weight by weight.
  */
 import { describe, expect, it } from "vitest";
-import { decodeModel, encodeModel } from "../../../training/onnx/model-io.ts";
+import { DataType, decodeModel, encodeModel, type ModelProto } from "../../../training/onnx/model-io.ts";
+import { readAsFloat32 } from "../../../training/onnx/tensors.ts";
+import { roundScales } from "../../../training/compress/modes/half-scales.ts";
 import { quantizeModel } from "../../../training/compress/quantize.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../../../training/compress/quantize-context.ts";
 import { runOnce, type Feeds } from "../../../training/compress/run-model.ts";
@@ -104,6 +108,16 @@ describe.each(Object.entries(layers))("%s", (_name, layer) => {
   );
 });
 
+/** MatMulNBits' packed B and its scales as the file stores them (float16 scales through their Cast). */
+function storedNBits(model: ModelProto): { packed: Uint8Array; scales: Float32Array; halfScales: boolean } {
+  const graph = model.graph!;
+  const node = graph.node!.find((n) => n.opType === "MatMulNBits")!;
+  const initializer = (name: string) => graph.initializer!.find((t) => t.name === name);
+  const cast = graph.node!.find((n) => n.opType === "Cast" && n.output![0] === node.input![2]);
+  const scales = initializer(cast ? cast.input![0] : node.input![2])!;
+  return { packed: Uint8Array.from(initializer(node.input![1])!.rawData!), scales: readAsFloat32(scales)!, halfScales: scales.dataType === DataType.FLOAT16 };
+}
+
 describe("MatMulNBits packing", () => {
   it("onnxruntime reads our 4-bit blocks as the dequantized weights we intend", async () => {
     const { unpackMatMulNBits4, packMatMulNBits4 } = await import("../../../training/compress/quant-math.ts");
@@ -114,7 +128,11 @@ describe("MatMulNBits packing", () => {
       const model = decodeModel(layer.source);
       quantizeModel(model, { mode: "int4", blockSize, perTensor: false, minElements: 0, keepBias: true });
       const got = (await runOnce("node", encodeModel(model), { X: { type: "float32", dims: [m, layer.k], data: x } })).Y.data;
-      const { packed, scales } = packMatMulNBits4(layer.weightKN, layer.k, layer.n, blockSize);
+      // What the file holds is what the packer makes (with the scales it chose: float16, rounded up, when they pay).
+      const { packed, scales, halfScales } = storedNBits(model);
+      if (blockSize === 32) expect(halfScales).toBe(true); // 7 blocks × 24 columns: the float16 path is exercised
+      const round = halfScales ? (s: Float32Array) => roundScales(s, "up")! : undefined;
+      expect(packed).toEqual(packMatMulNBits4(layer.weightKN, layer.k, layer.n, blockSize, round).packed);
       const dequantized = unpackMatMulNBits4(packed, scales, layer.k, layer.n, blockSize);
       for (let i = 0; i < m; i++) {
         for (let col = 0; col < layer.n; col++) {
@@ -128,5 +146,61 @@ describe("MatMulNBits packing", () => {
         }
       }
     }
+  });
+});
+
+describe("float16 scales", () => {
+  // Columns spread over 2⁻⁶…2⁸ so the scales fall at every offset within their float16 binade;
+  // a few weights sit exactly at ±max, where rounding the scale matters most.
+  function spreadMatrix(rows: number, cols: number, seed: number): Float32Array {
+    const w = randomMatrix(rows, cols, seed);
+    const magnitude = randomMatrix(1, cols, seed + 1);
+    for (let c = 0; c < cols; c++) {
+      const factor = 2 ** (-6 + ((Math.abs(magnitude[c]) * 1e4) % 14));
+      for (let r = 0; r < rows; r++) w[r * cols + c] = Math.fround(w[r * cols + c] * factor);
+      if (c % 3 === 0) w[(c % rows) * cols + c] = -Math.max(...Array.from({ length: rows }, (_, r) => Math.abs(w[r * cols + c])));
+    }
+    return w;
+  }
+
+  it("int8 (scales rounded down): |w − q·s| ≤ max|w[:, n]| / 254 still holds for every weight", async () => {
+    const { quantizeInt8Symmetric } = await import("../../../training/compress/quant-math.ts");
+    for (let seed = 1; seed <= 20; seed++) {
+      const [rows, cols] = [96, 64];
+      const w = spreadMatrix(rows, cols, seed * 7);
+      const { q, scales } = quantizeInt8Symmetric(w, rows, cols, 1, false, (s) => roundScales(s, "down")!);
+      for (let c = 0; c < cols; c++) {
+        let max = 0;
+        for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(w[r * cols + c]));
+        for (let r = 0; r < rows; r++) {
+          expect(Math.abs(w[r * cols + c] - Math.fround(q[r * cols + c] * scales[c]))).toBeLessThanOrEqual((max / 254) * (1 + 1e-6));
+        }
+      }
+    }
+  });
+
+  it("int4 (scales rounded up in magnitude): |w − (q − 8)·s| ≤ max|w[block, n]| / 8 still holds for every weight", async () => {
+    const { packMatMulNBits4, unpackMatMulNBits4 } = await import("../../../training/compress/quant-math.ts");
+    for (let seed = 1; seed <= 20; seed++) {
+      const [k, n, blockSize] = [80, 48, 32];
+      const w = spreadMatrix(k, n, seed * 11);
+      const { packed, scales } = packMatMulNBits4(w, k, n, blockSize, (s) => roundScales(s, "up")!);
+      const dequantized = unpackMatMulNBits4(packed, scales, k, n, blockSize);
+      for (let c = 0; c < n; c++) {
+        for (let r = 0; r < k; r++) {
+          const start = Math.floor(r / blockSize) * blockSize;
+          let max = 0;
+          for (let i = start; i < Math.min(k, start + blockSize); i++) max = Math.max(max, Math.abs(w[i * n + c]));
+          expect(Math.abs(w[r * n + c] - dequantized[r * n + c])).toBeLessThanOrEqual((max / 8) * (1 + 1e-6));
+        }
+      }
+    }
+  });
+
+  it("a scale outside float16's normal range keeps the scales float32", () => {
+    expect(roundScales(Float32Array.of(0.5, 2 ** -15), "down")).toBeUndefined();
+    expect(roundScales(Float32Array.of(0.5, 70000), "up")).toBeUndefined();
+    expect(roundScales(Float32Array.of(0.1, -0.1, 0), "up")).toEqual(Float32Array.of(0.10003662109375, -0.10003662109375, 0));
+    expect(roundScales(Float32Array.of(0.1, 1), "down")).toEqual(Float32Array.of(0.0999755859375, 1));
   });
 });

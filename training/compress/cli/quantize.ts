@@ -1,6 +1,6 @@
 /**
  * maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [--block-size 32|64|128]
- *   [--per-tensor] [--keep-bias] [--min-elements N] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ *   [--per-tensor] [--keep-bias] [--min-elements N] [--strip-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
  */
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
@@ -9,11 +9,25 @@ import { compareOrLoad, oneLine } from "../compare-models.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
+import { stripTrainingReport } from "../strip-report.ts";
 import { comparisonLines, sizeLines } from "../summary-text.ts";
 import { readModelFile, writeOutputFile } from "./model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
 
 const BLOCK_SIZES = [32, 64, 128];
+
+const USAGE = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [options]
+  --block-size 32|64|128  int4: rows of K per scale (default 128)
+  --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
+  --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
+  --min-elements N        keep weights with fewer elements fp32 (default 0)
+  --strip-report          drop the trainer's loss curve and confusion matrix from the output's
+                          maas.training metadata (~1-3 KB; the feature schema, labels, metrics and
+                          network description stay); the playground then draws no training charts
+  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
+  --eval DATA --target COL  accuracy or R² before and after, on labelled data
+  --seed N                seed of the random inputs (default 1)
+  --json                  print the summary as JSON`;
 
 const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
@@ -39,11 +53,17 @@ export async function main(args: string[]): Promise<void> {
       eval: { type: "string" },
       target: { type: "string" },
       seed: { type: "string", default: "1" },
+      "strip-report": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const [input, ...extra] = positionals;
-  if (!input) throw new CliError("usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT");
+  if (!input) throw new CliError("usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT (see --help)");
   if (extra.length) throw new CliError(`unexpected argument ${extra[0]}`);
   const mode = values.mode as QuantizeMode | undefined;
   if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);
@@ -65,6 +85,7 @@ export async function main(args: string[]): Promise<void> {
   if (!layers.some((l) => l.scheme)) {
     throw new CliError(`${input}: nothing to quantize: every weight was kept (${layers.map((l) => `${l.weight}: ${l.keptBecause}`).join("; ")})`);
   }
+  const reportBytesStripped = values["strip-report"] ? stripTrainingReport(model) : 0;
   const output = encodeModel(model);
 
   let comparison;
@@ -79,7 +100,10 @@ export async function main(args: string[]): Promise<void> {
 
   const before = fileSize(bytes);
   const after = fileSize(output);
-  const summary = { command: "quantize", mode, input, output: values.out, size: { before, after }, layers, difference: comparison, evaluation };
+  const summary = {
+    command: "quantize", mode, input, output: values.out, size: { before, after }, layers, difference: comparison, evaluation,
+    ...(values["strip-report"] ? { reportBytesStripped } : {}),
+  };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
@@ -87,6 +111,9 @@ export async function main(args: string[]): Promise<void> {
   const lines = [
     `quantized ${input} -> ${values.out} (${mode}${mode === "int4" ? `, block ${blockSize}` : ""})`,
     ...sizeLines(before, after),
+    ...(values["strip-report"]
+      ? [reportBytesStripped ? `training report stripped from the metadata: ${formatBytes(reportBytesStripped)}` : "no training report to strip"]
+      : []),
     "layers:",
     ...layers.map(layerLine),
     ...comparisonLines(comparison),

@@ -22,14 +22,14 @@ function compressedForm(bias: ConstantWeight, ctx: QuantizeContext): { tensors: 
   if (ctx.options.mode === "fp16") {
     const halfName = ctx.names.fresh(`${bias.name}_fp16`);
     const tensors = [makeTensor(halfName, DataType.FLOAT16, bias.dims, toFloat16Array(bias.values))];
-    const node = makeNode("Cast", [halfName], [bias.name], ctx.names.fresh(`${bias.name}_to_fp32`), [intAttr("to", DataType.FLOAT)]);
+    const node = makeNode("Cast", [halfName], [bias.name], undefined, [intAttr("to", DataType.FLOAT)]);
     return { tensors, node, scheme: "bias fp16 (Cast to fp32)" };
   }
   const { q, scales } = quantizeInt8Symmetric(bias.values, 1, bias.values.length, 1, true);
-  const qName = ctx.names.fresh(`${bias.name}_int8`);
-  const scaleName = ctx.names.fresh(`${bias.name}_scale`);
+  const qName = ctx.names.fresh(`${bias.name}_q`);
+  const scaleName = ctx.names.fresh(`${bias.name}_s`);
   const tensors = [makeTensor(qName, DataType.INT8, bias.dims, q), makeTensor(scaleName, DataType.FLOAT, [], scales)];
-  const node = makeNode("DequantizeLinear", [qName, scaleName], [bias.name], ctx.names.fresh(`${bias.name}_dequantize`));
+  const node = makeNode("DequantizeLinear", [qName, scaleName], [bias.name]);
   return { tensors, node, scheme: "bias int8 per-tensor (DequantizeLinear)" };
 }
 

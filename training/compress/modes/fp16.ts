@@ -16,7 +16,7 @@ export function convertWeightFp16(weight: ConstantWeight, ctx: QuantizeContext):
   const halfName = ctx.names.fresh(`${weight.name}_fp16`);
   const tensors = [makeTensor(halfName, DataType.FLOAT16, weight.dims, toFloat16Array(weight.values))];
   addInitializers(weight.owner, tensors);
-  const cast = makeNode("Cast", [halfName], [weight.name], ctx.names.fresh(`${weight.name}_to_fp32`), [intAttr("to", DataType.FLOAT)]);
+  const cast = makeNode("Cast", [halfName], [weight.name], undefined, [intAttr("to", DataType.FLOAT)]);
   ctx.recomputeWeight(weight, [cast]);
   return { tensors, scheme: "fp16 (Cast to fp32)" };
 }

@@ -47,11 +47,11 @@ export function quantizeWeightInt8Dynamic(weight: ConstantWeight, ctx: QuantizeC
     const n = (suffix: string) => ctx.names.fresh(`${output}_${suffix}`);
     const [aq, aScale, aZero, acc, accFloat, combined] = ["a_uint8", "a_scale", "a_zero_point", "int32", "int32_float", "scale"].map(n);
     return [
-      makeNode("DynamicQuantizeLinear", [input], [aq, aScale, aZero], n("quantize_a")),
-      makeNode("MatMulInteger", [aq, w.q, aZero, w.zeroPoint], [acc], n("matmul_integer")),
-      makeNode("Cast", [acc], [accFloat], n("cast"), [intAttr("to", DataType.FLOAT)]),
-      makeNode("Mul", [aScale, scaleName], [combined], n("combine_scales")),
-      makeNode("Mul", [accFloat, combined], [output], n("rescale")),
+      makeNode("DynamicQuantizeLinear", [input], [aq, aScale, aZero]),
+      makeNode("MatMulInteger", [aq, w.q, aZero, w.zeroPoint], [acc]),
+      makeNode("Cast", [acc], [accFloat], undefined, [intAttr("to", DataType.FLOAT)]),
+      makeNode("Mul", [aScale, scaleName], [combined]),
+      makeNode("Mul", [accFloat, combined], [output]),
     ];
   };
 

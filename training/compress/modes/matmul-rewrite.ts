@@ -1,7 +1,8 @@
 /**
  * Shared by the modes that replace the MatMul/Gemm node itself (int8-dynamic, int4): a Gemm
  * Y = alpha·A·B' + beta·C becomes the mode's matmul of A (alpha folded into its scales), then
- * Add C (times beta when beta ≠ 1). Gemm with transA is left alone.
+ * Add C (times beta when beta ≠ 1) — or, for a mode whose node takes a bias (MatMulNBits), C
+ * itself as that input when C is a constant of shape [N] and beta = 1. Gemm with transA is left alone.
  */
 import { floatAttribute, intAttribute } from "../../onnx/attributes.ts";
 import { DataType, type GraphProto, type NodeProto } from "../../onnx/model-io.ts";
@@ -11,15 +12,18 @@ import { makeNode } from "../graph-edit.ts";
 import { addInitializers, type QuantizeContext } from "../quantize-context.ts";
 import type { LayerOutcome } from "./outcome.ts";
 
-/** Builds the nodes computing `output` = alpha · input × weight for one use; returns new initializer sizes via `tensors`. */
-export type BuildMatMul = (use: WeightUse, input: string, output: string, alpha: number) => NodeProto[];
+/**
+ * Builds the nodes computing `output` = alpha · input × weight (+ `bias`, a vector of length N,
+ * when given) for one use. Only modes that pass `fusesBias` to rewriteAllUses are given a bias.
+ */
+export type BuildMatMul = (use: WeightUse, input: string, output: string, alpha: number, bias?: string) => NodeProto[];
 
 export function cannotRewrite(use: WeightUse): string | undefined {
   if (use.op === "Gemm" && intAttribute(use.node, "transA", 0) !== 0) return "Gemm with transA=1";
   return undefined;
 }
 
-function rewriteUse(use: WeightUse, ctx: QuantizeContext, build: BuildMatMul): NodeProto[] {
+function rewriteUse(weight: ConstantWeight, use: WeightUse, ctx: QuantizeContext, build: BuildMatMul, fusesBias: boolean): NodeProto[] {
   const [input] = use.node.input ?? [];
   const [output] = use.node.output ?? [];
   if (use.op === "MatMul") return build(use, input, output, 1);
@@ -27,6 +31,9 @@ function rewriteUse(use: WeightUse, ctx: QuantizeContext, build: BuildMatMul): N
   const beta = floatAttribute(use.node, "beta", 1);
   const bias = use.node.input?.[2];
   if (!bias) return build(use, input, output, alpha);
+  const n = use.transposed ? weight.dims[0] : weight.dims[1];
+  const biasDims = ctx.constantBiasDims(use.node);
+  if (fusesBias && beta === 1 && biasDims?.length === 1 && biasDims[0] === n) return build(use, input, output, alpha, bias);
   const product = ctx.names.fresh(`${output}_matmul`);
   const nodes = build(use, input, product, alpha);
   let scaledBias = bias;
@@ -34,21 +41,22 @@ function rewriteUse(use: WeightUse, ctx: QuantizeContext, build: BuildMatMul): N
     const betaName = ctx.names.fresh(`${output}_beta`);
     addInitializers(use.graph, [makeTensor(betaName, DataType.FLOAT, [], new Float32Array([beta]))]);
     scaledBias = ctx.names.fresh(`${output}_beta_c`);
-    nodes.push(makeNode("Mul", [bias, betaName], [scaledBias], ctx.names.fresh(`${output}_scale_bias`)));
+    nodes.push(makeNode("Mul", [bias, betaName], [scaledBias]));
   }
-  nodes.push(makeNode("Add", [product, scaledBias], [output], ctx.names.fresh(`${output}_add_bias`)));
+  nodes.push(makeNode("Add", [product, scaledBias], [output]));
   return nodes;
 }
 
 /** Rewrites every use of the weight, or none (then the weight stays fp32). */
 export function rewriteAllUses(
   weight: ConstantWeight, ctx: QuantizeContext, build: BuildMatMul, scheme: string, created: () => ReturnType<typeof makeTensor>[],
+  fusesBias = false,
 ): LayerOutcome {
   for (const use of weight.uses) {
     const reason = cannotRewrite(use);
     if (reason) return { skipped: reason };
   }
-  for (const use of weight.uses) ctx.edits.replace(use.graph, use.node, rewriteUse(use, ctx, build));
+  for (const use of weight.uses) ctx.edits.replace(use.graph, use.node, rewriteUse(weight, use, ctx, build, fusesBias));
   ctx.removeWeight(weight);
   return { tensors: created(), scheme };
 }
