@@ -1,7 +1,8 @@
 /**
- * Cold start and memory of one model on a fresh workerd process: the first inference request's
- * time to answer (ORT wasm instantiation, R2 read, sha256, session creation, one run) and how much
- * the process's peak resident memory grew over its idle size for it.
+ * Cold start and memory of one model on a fresh server process: how long the process took to start
+ * answering (for the Worker: script evaluation, which starts onnxruntime-web), the first inference
+ * request's time to answer (R2 read, sha256, session creation, one run), and memory: peak resident
+ * size after the first answer against the idle size before it and against a baseline process.
  */
 import { inputRows } from "./models.ts";
 import type { ServerProcess } from "./server-process.ts";
@@ -11,6 +12,8 @@ export interface ColdStart {
   /** Whether the isolate had already started ORT (served another model) before this one. */
   isolate: "fresh" | "warm";
   modelBytes: number;
+  /** Process spawned → answering its readiness route, ms (the Worker's isolate start-up is in here). */
+  startupMs: number;
   /** First request sent → full answer received, ms. */
   firstAnswerMs: number;
   /** The Worker's own Server-Timing `load` for that request, ms. */
@@ -19,8 +22,14 @@ export interface ColdStart {
   warmAnswerMs: number;
   idleRssBytes: number;
   peakRssBytes: number;
-  /** peak − idle: what serving this model cost the isolate's process. */
+  /** peak − idle: what the first request for this model added to the running process. */
   peakGrowthBytes: number;
+  /**
+   * peak − the baseline process's resident size (for the Worker: the same workerd with the same
+   * compiled wasm module but no Worker code run): everything serving this model costs, including
+   * onnxruntime-web's own start. Absent without a baseline.
+   */
+  servingBytes?: number;
 }
 
 function inferBody(widths: readonly number[]): string {
@@ -46,8 +55,11 @@ export async function measureColdStart(
   widths: readonly number[],
   modelBytes: number,
   prime?: { model: string; widths: readonly number[] },
+  baselineRssBytes?: number,
 ): Promise<ColdStart> {
+  const spawned = performance.now();
   const server = await start();
+  const startupMs = performance.now() - spawned;
   try {
     if (prime) await timedInfer(server, prime.model, inferBody(prime.widths));
     const idle = server.memory().rssBytes;
@@ -60,12 +72,14 @@ export async function measureColdStart(
       model,
       isolate: prime ? "warm" : "fresh",
       modelBytes,
+      startupMs,
       firstAnswerMs: first.ms,
       serverLoadMs: load ? Number(load[1]) : NaN,
       warmAnswerMs: warm.ms,
       idleRssBytes: idle,
       peakRssBytes,
       peakGrowthBytes: peakRssBytes - idle,
+      ...(baselineRssBytes === undefined ? {} : { servingBytes: peakRssBytes - baselineRssBytes }),
     };
   } finally {
     await server.stop();

@@ -17,7 +17,7 @@ import { publish } from "./disk-registry.ts";
 import { measureLoad, type LoadResult } from "./load.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
-import { evaluateGoals, performanceMarkdown, printTable, type BenchResults, type LoadRow } from "./report.ts";
+import { evaluateGoals, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
 import { benchConfig, LOAD_SCENARIOS, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
     docs: { type: "string", default: "docs/performance.md" },
+    readme: { type: "string", default: "README.md" },
   },
 });
 const config = benchConfig(values.quick!);
@@ -77,7 +78,7 @@ const nodeModelsJson = join(OUT, "node-models.json");
 writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
 
 const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-const workerdConfig = (port: number, barePort?: number) =>
+const workerdConfig = (port: number, barePort?: number, codeOnly = false) =>
   writeWorkerdConfig({
     bundleDir,
     registryDir,
@@ -86,10 +87,11 @@ const workerdConfig = (port: number, barePort?: number) =>
     // Anonymous calls, no rate-limit bindings, and room for the 100 MB model in the session cache.
     vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: "4096" },
     compatibilityDate: compatibilityDateOf(wranglerToml),
-    path: join(OUT, `workerd-${port}.capnp`),
+    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}.capnp`),
+    codeOnly,
   });
-const startWorker = (port: number, barePort?: number): Promise<ServerProcess> =>
-  startServer(join(BIN, "workerd"), ["serve", workerdConfig(port, barePort)], port, "/v2/health/live");
+const startWorker = (port: number, barePort?: number, codeOnly = false): Promise<ServerProcess> =>
+  startServer(join(BIN, "workerd"), ["serve", workerdConfig(port, barePort, codeOnly)], port, "/v2/health/live");
 const startNode = (port: number): Promise<ServerProcess> =>
   startServer(process.execPath, [join(import.meta.dirname, "node-server.ts"), String(port), nodeModelsJson], port, "/v2/health/live");
 
@@ -122,13 +124,22 @@ let bareWorkerdPing: LoadResult | undefined;
 }
 
 step("cold starts and memory, one fresh process per model");
+// The Worker's memory baseline: the same workerd with the bundle's wasm compiled but none of its code run.
+const codeOnly: { startupMs: number; rssBytes: number }[] = [];
+for (let i = 0; i < 3; i++) {
+  const spawned = performance.now();
+  const server = await startWorker(WORKER_PORT, undefined, true);
+  codeOnly.push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
+  await server.stop();
+}
+const workerdCodeOnly = { startupMs: Math.min(...codeOnly.map((c) => c.startupMs)), rssBytes: Math.min(...codeOnly.map((c) => c.rssBytes)) };
 const coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; node: ColdStart }[] = [];
 for (const cold of coldModels) {
   step(`  ${cold.label}`);
   coldStarts.push({
     label: cold.label,
-    worker: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes),
-    workerWarmIsolate: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, { model: "small", widths: config.small }),
+    worker: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, undefined, workerdCodeOnly.rssBytes),
+    workerWarmIsolate: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, { model: "small", widths: config.small }, workerdCodeOnly.rssBytes),
     node: await measureColdStart(() => startNode(NODE_PORT), cold.name, cold.widths, cold.bytes),
   });
 }
@@ -155,6 +166,7 @@ const results: BenchResults = {
   bundle,
   load,
   bareWorkerdPing: bareWorkerdPing!,
+  workerdCodeOnly,
   coldStarts,
   ortModes,
   goals: [],
@@ -163,8 +175,10 @@ const results: BenchResults = {
 results.goals = evaluateGoals(results);
 results.durationSeconds = (Date.now() - started) / 1000;
 
-writeFileSync(join(ROOT, values.out!), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resolve(ROOT, values.out!), `${JSON.stringify(results, null, 2)}\n`);
 mkdirSync(join(ROOT, "docs"), { recursive: true });
-writeFileSync(join(ROOT, values.docs!), performanceMarkdown(results));
+writeFileSync(resolve(ROOT, values.docs!), performanceMarkdown(results));
+const readmePath = resolve(ROOT, values.readme!);
+writeFileSync(readmePath, withReadmeSummary(readFileSync(readmePath, "utf8"), results));
 printTable(results);
-step(`done: ${values.out} and ${values.docs}`);
+step(`done: ${values.out}, ${values.docs} and the performance block of ${values.readme}`);

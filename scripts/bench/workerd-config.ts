@@ -15,20 +15,30 @@ export interface WorkerdConfigOptions {
   compatibilityDate: string;
   /** Where to write the config file. */
   path: string;
+  /**
+   * Run a stand-in main worker that only imports the bundle's wasm module (so workerd compiles it
+   * as usual) and answers every request: the memory baseline of "the code is loaded, nothing ran".
+   */
+  codeOnly?: boolean;
 }
 
 const ENTRY = resolve(import.meta.dirname, "workerd-entry.js");
 const BARE_WORKER = `export default { fetch() { return new Response('{"live":true}', { headers: { "content-type": "application/json" } }); } };`;
 
+function codeOnlyWorker(wasmFiles: string[]): string {
+  const imports = wasmFiles.map((file, i) => `import wasm${i} from ${JSON.stringify(`./${file}`)};`).join(" ");
+  const loaded = wasmFiles.map((_, i) => `wasm${i} instanceof WebAssembly.Module`).join(" && ") || "true";
+  return `${imports} export default { fetch() { return new Response(JSON.stringify({ live: ${loaded} }), { headers: { "content-type": "application/json" } }); } };`;
+}
+
 export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
   // capnp `embed` paths are relative to the config file.
   const embed = (file: string) => `embed ${JSON.stringify(relative(dirname(resolve(options.path)), resolve(file)))}`;
   const wasm = readdirSync(options.bundleDir).filter((f) => f.endsWith(".wasm"));
-  const modules = [
-    `(name = "bench-entry.js", esModule = ${embed(ENTRY)})`,
-    `(name = "index.js", esModule = ${embed(resolve(options.bundleDir, "index.js"))})`,
-    ...wasm.map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(options.bundleDir, file))})`),
-  ];
+  const wasmModules = wasm.map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(options.bundleDir, file))})`);
+  const modules = options.codeOnly
+    ? [`(name = "code-only.js", esModule = ${JSON.stringify(codeOnlyWorker(wasm))})`, ...wasmModules]
+    : [`(name = "bench-entry.js", esModule = ${embed(ENTRY)})`, `(name = "index.js", esModule = ${embed(resolve(options.bundleDir, "index.js"))})`, ...wasmModules];
   const bindings = [
     `(name = "FILES", service = "files")`,
     ...Object.entries(options.vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`),
