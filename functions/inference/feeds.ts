@@ -3,6 +3,7 @@
  * rank and fixed dims, element count, and every element's type and range.
  */
 import { badRequest } from "../errors.ts";
+import { decodeBinaryTensor } from "../protocol/binary-tensors.ts";
 import { ort, type Tensor } from "../ort/runtime.ts";
 import { CODECS, DATATYPE_OF, describeValue, NON_FINITE_CODECS, type ElementCodec } from "../protocol/datatypes.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
@@ -95,7 +96,10 @@ export function buildFeeds(
     if (input.datatype !== datatype) throw badRequest(`input "${input.name}" must be ${datatype}, got ${input.datatype}`);
     checkShape(expected, input.shape);
     const elements = input.shape.reduce((a, b) => a * b, 1);
-    const storage = fillElements(input.name, datatype, codecs[datatype], input.data, elements, options.maxDepth);
+    const storage =
+      "binary" in input
+        ? decodeBinaryTensor(input.name, datatype, input.binary, elements, { allowNonFinite: options.allowNonFinite })
+        : fillElements(input.name, datatype, codecs[datatype], input.data, elements, options.maxDepth);
     feeds[input.name] = new ort.Tensor(expected.type as "float32", storage as Float32Array, input.shape);
   }
   const missing = [...expectedInputs.keys()].filter((name) => !feeds[name]);

@@ -43,6 +43,11 @@ export function outputJson(name: string, tensor: Tensor): string {
   return `{"name":${JSON.stringify(name)},"datatype":"${datatypeOfTensor(tensor)}","shape":[${tensor.dims.join(",")}],"data":${dataJson(tensor)}}`;
 }
 
+/** One entry of `outputs` in a binary response: its values travel after the JSON header. */
+export function binaryOutputJson(name: string, tensor: Tensor, binaryDataSize: number): string {
+  return `{"name":${JSON.stringify(name)},"datatype":"${datatypeOfTensor(tensor)}","shape":[${tensor.dims.join(",")}],"parameters":{"binary_data_size":${binaryDataSize}}}`;
+}
+
 /** Plain JS values per output (used by the v1 protocol's row-wise predictions). */
 export function tensorValues(tensor: Tensor): unknown[] {
   const data = tensor.data as ArrayLike<unknown>;

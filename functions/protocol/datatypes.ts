@@ -29,7 +29,7 @@ export const DATATYPE_OF: Record<string, Datatype> = Object.fromEntries(
   Object.entries(ORT_TYPE_OF).map(([datatype, ortType]) => [ortType, datatype as Datatype]),
 );
 
-type TypedStorage =
+export type TypedStorage =
   | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array
   | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 

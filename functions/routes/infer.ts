@@ -1,20 +1,46 @@
-/** POST /v2/models/{name}[/versions/{v}]/infer — the Open Inference Protocol v2 inference call. */
+/**
+ * POST /v2/models/{name}[/versions/{v}]/infer — the Open Inference Protocol v2 inference call, in
+ * JSON or with the binary tensor data extension (functions/protocol/binary-tensors.ts) both ways.
+ */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { outputJson } from "../inference/outputs.ts";
+import { binaryOutputJson, outputJson } from "../inference/outputs.ts";
 import { findManifest, infer } from "../inference/run.ts";
+import {
+  binaryBody,
+  encodeBinaryTensor,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  parseBinaryInferRequest,
+  wantsBinaryOutput,
+  type ParsedInferRequest,
+} from "../protocol/binary-tensors.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
 import { inferRequestSchema, parseWith } from "../protocol/v2-request.ts";
 
+async function readInferRequest(c: Context<AppEnv>): Promise<ParsedInferRequest> {
+  const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
+  if (headerLength !== undefined) return parseBinaryInferRequest(new Uint8Array(await c.req.arrayBuffer()), headerLength);
+  return parseWith(inferRequestSchema, await readJsonBody(c), "inference request");
+}
+
 async function handleInfer(c: Context<AppEnv>, name: string, version: string | undefined) {
-  const request = parseWith(inferRequestSchema, await readJsonBody(c), "inference request");
+  const request = await readInferRequest(c);
   const manifest = await findManifest(c, name, version);
   const result = await infer(c, manifest, request.inputs, request.outputs?.map((o) => o.name));
   const id = request.id === undefined ? "" : `"id":${JSON.stringify(request.id)},`;
-  const body =
-    `{${id}"model_name":${JSON.stringify(manifest.name)},"model_version":${JSON.stringify(manifest.version)},` +
-    `"outputs":[${result.outputs.map((o) => outputJson(o.name, o.tensor)).join(",")}]}`;
-  return c.body(body, 200, { "Content-Type": "application/json" });
+  const head = `{${id}"model_name":${JSON.stringify(manifest.name)},"model_version":${JSON.stringify(manifest.version)},"outputs":[`;
+
+  const binary: Uint8Array[] = [];
+  const entries = result.outputs.map(({ name, tensor }) => {
+    if (!wantsBinaryOutput(request, name)) return outputJson(name, tensor);
+    const bytes = encodeBinaryTensor(tensor.data as ArrayBufferView | string[]);
+    binary.push(bytes);
+    return binaryOutputJson(name, tensor, bytes.byteLength);
+  });
+  const header = `${head}${entries.join(",")}]}`;
+  if (binary.length === 0) return c.body(header, 200, { "Content-Type": "application/json" });
+  const { body, headerLength } = binaryBody(header, binary);
+  return c.body(body, 200, { "Content-Type": "application/octet-stream", [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) });
 }
 
 export const inference = new Hono<AppEnv>()

@@ -26,3 +26,10 @@ export function maxAbsDiff(expected: readonly unknown[], actual: readonly unknow
   if (expected.length !== actual.length) return Infinity;
   return Math.max(0, ...expected.map((v, i) => Math.abs((v as number) - (actual[i] as number))));
 }
+
+/** JSON.parse that keeps integers beyond 2^53 as their exact source digits. */
+export function parseExact(text: string) {
+  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
+    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) ? context?.source : value,
+  );
+}

@@ -1,14 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { post } from "./http.ts";
+import { parseExact, post } from "./http.ts";
 import { seedRegistry } from "./seed.ts";
-
-/** JSON.parse that keeps integers beyond 2^53 as their exact source digits. */
-function parseExact(text: string) {
-  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
-    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) ? context?.source : value,
-  );
-}
 
 beforeAll(async () => {
   await seedRegistry(env.MODELS);
