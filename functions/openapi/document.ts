@@ -36,11 +36,36 @@ const open: Json = { security: [] };
 function paths(): Json {
   const metadata = json(ref("ModelMetadata"), "model metadata (v2), with registry details under parameters");
   const ready = json(ref("ModelReady"), "the version is loaded and ready");
+  // The binary tensor data extension (functions/protocol/binary-tensors.ts): a JSON header of
+  // Inference-Header-Content-Length bytes, then the raw tensors, in requests and responses.
+  const binaryBody: Json = {
+    schema: {
+      type: "string",
+      format: "binary",
+      description: "binary tensor data extension: an InferRequest/InferResponse JSON header of Inference-Header-Content-Length bytes, then each tensor with parameters.binary_data_size as raw little-endian bytes, in order",
+    },
+  };
+  const headerLengthParam: Json = {
+    name: "Inference-Header-Content-Length",
+    in: "header",
+    required: false,
+    schema: { type: "integer", minimum: 1 },
+    description: "binary tensor data extension: byte length of the JSON header at the start of the body",
+  };
   const infer = (operationId: string, parameters: Json[]) =>
-    operation(operationId, "Run inference (Open Inference Protocol v2)", json(ref("InferResponse"), "the outputs"), {
-      parameters,
-      requestBody: { required: true, content: { "application/json": { schema: ref("InferRequest") } } },
-    });
+    operation(
+      operationId,
+      "Run inference (Open Inference Protocol v2)",
+      {
+        description: "the outputs: JSON, or a JSON header plus binary tensors (with the Inference-Header-Content-Length header) when an output was asked for as binary data",
+        headers: { "Inference-Header-Content-Length": { schema: { type: "integer" }, description: "byte length of the JSON header (binary responses only)" } },
+        content: { "application/json": { schema: ref("InferResponse") }, "application/octet-stream": binaryBody },
+      },
+      {
+        parameters: [...parameters, headerLengthParam],
+        requestBody: { required: true, content: { "application/json": { schema: ref("InferRequest") }, "application/octet-stream": binaryBody } },
+      },
+    );
   return {
     "/v2/health/live": { get: { operationId: "serverLive", summary: "Liveness", ...open, responses: { "200": json({ type: "object", properties: { live: { type: "boolean" } } }, "alive") } } },
     "/v2/health/ready": { get: { operationId: "serverReady", summary: "Readiness", ...open, responses: { "200": json({ type: "object", properties: { ready: { type: "boolean" } } }, "ready") } } },

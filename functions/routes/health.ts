@@ -9,4 +9,4 @@ export const health = new Hono<AppEnv>()
   .get("/v2/health/live", (c) => c.json({ live: true }))
   // Ready once the isolate runs: models load on demand, and per-model readiness has its own endpoint.
   .get("/v2/health/ready", (c) => c.json({ ready: true }))
-  .get("/v2", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository"] }));
+  .get("/v2", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));

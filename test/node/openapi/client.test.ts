@@ -48,6 +48,28 @@ describe("createMaasClient", () => {
     expect((await maas.metadata("iris", "prod")).parameters.version).toBe("1");
   });
 
+  it("infers with binary tensors both ways, like the JSON call and onnxruntime-node", async () => {
+    const maas = createMaasClient(served.server.url);
+    const rows = RECORDS.map((r) => [r.sepal_length, r.sepal_width, r.petal_length, r.petal_width]);
+    const binary = await maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [3, 4], data: new Float32Array(rows.flat()) }], { id: "bin" });
+    const viaJson = await maas.infer("iris", [{ name: "input", datatype: "FP32", shape: [3, 4], data: rows }]);
+    const expected = (await referencePredictions(served.bytes, served.schema, RECORDS)) as ClassPrediction[];
+    expect(binary.id).toBe("bin");
+    const probabilities = binary.outputs.find((o) => o.name === "probabilities")!;
+    const labels = binary.outputs.find((o) => o.name === "label")!;
+    expect(probabilities.data).toBeInstanceOf(Float32Array);
+    expect(labels.data).toBeInstanceOf(BigInt64Array);
+    expect(Array.from(probabilities.data as Float32Array)).toEqual(viaJson.outputs.find((o) => o.name === "probabilities")!.data);
+    expect(Array.from(labels.data as BigInt64Array, (l) => served.schema.classes![Number(l)])).toEqual(expected.map((p) => p.label));
+    // JSON-style values are accepted too, and a bad value is refused before anything is sent.
+    const nested = await maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [3, 4], data: rows }], { outputs: ["label"] });
+    expect(Array.from(nested.outputs[0].data as BigInt64Array)).toEqual(Array.from(labels.data as BigInt64Array));
+    await expect(maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [1, 4], data: [1, 2, "x", 4] }])).rejects.toThrow(/element 2 \(x\) is not a valid FP32/);
+    const error = await maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [1, 3], data: [1, 2, 3] }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MaasApiError);
+    expect((error as MaasApiError).status).toBe(400);
+  });
+
   it("sends the API key and turns error answers into MaasApiError", async () => {
     const seen: (string | null)[] = [];
     const spy: typeof fetch = async (input, init) => {
