@@ -7,7 +7,7 @@ declare module "autocannon" {
       duration: number;
       timeout?: number;
       method?: "GET" | "POST";
-      body?: string;
+      body?: string | Buffer;
       headers?: Record<string, string>;
       /** Requests each connection cycles through, in order (the load test alternates models). */
       requests?: Array<{ method?: "GET" | "POST"; path: string; headers?: Record<string, string>; body?: string }>;

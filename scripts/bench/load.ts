@@ -12,7 +12,8 @@ export interface LoadResult {
 
 export interface LoadOptions {
   url: string;
-  body?: string;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
   connections: number;
   durationSeconds: number;
 }
@@ -25,7 +26,7 @@ function run(options: LoadOptions): Promise<autocannon.Result> {
     timeout: 30,
     ...(options.body === undefined
       ? { method: "GET" as const }
-      : { method: "POST" as const, body: options.body, headers: { "content-type": "application/json" } }),
+      : { method: "POST" as const, body: options.body, headers: options.headers ?? { "content-type": "application/json" } }),
   });
 }
 

@@ -2,7 +2,7 @@
  * The alternative the Worker is compared with: a plain Node HTTP server with native
  * onnxruntime-node (default session options, so it uses every core), serving the same model files
  * over the same v2 routes — written the obvious way, as a user would. FP32 inputs only (all the
- * benchmark's models take FP32).
+ * benchmark's models take FP32), as JSON or with the v2 binary tensor data extension.
  *   node scripts/bench/node-server.ts PORT MODELS_JSON   (MODELS_JSON: {"name": "/path/blob.onnx"})
  */
 import { readFileSync } from "node:fs";
@@ -13,7 +13,14 @@ interface V2Input {
   name: string;
   shape: number[];
   datatype: string;
-  data: unknown[];
+  data?: unknown[];
+  parameters?: { binary_data_size?: number };
+}
+
+interface V2Request {
+  id?: string;
+  inputs: V2Input[];
+  parameters?: { binary_data_output?: boolean };
 }
 
 const [port, modelsJson] = process.argv.slice(2);
@@ -35,30 +42,51 @@ function send(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 async function infer(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const loading = session(name);
   if (!loading) return send(res, 404, JSON.stringify({ error: `model "${name}" not found` }));
-  const request = JSON.parse(await readBody(req)) as { id?: string; inputs: V2Input[] };
+  const body = await readBody(req);
+  const headerLength = req.headers["inference-header-content-length"];
+  const jsonEnd = headerLength === undefined ? body.length : Number(headerLength);
+  const request = JSON.parse(body.subarray(0, jsonEnd).toString("utf8")) as V2Request;
+  let offset = jsonEnd;
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of request.inputs) {
     if (input.datatype !== "FP32") return send(res, 400, JSON.stringify({ error: "FP32 inputs only" }));
-    feeds[input.name] = new ort.Tensor("float32", Float32Array.from(input.data.flat(Infinity) as number[]), input.shape);
+    const size = input.parameters?.binary_data_size;
+    const values =
+      size === undefined
+        ? Float32Array.from((input.data ?? []).flat(Infinity) as number[])
+        : new Float32Array(body.buffer.slice(body.byteOffset + offset, body.byteOffset + offset + size));
+    offset += size ?? 0;
+    feeds[input.name] = new ort.Tensor("float32", values, input.shape);
   }
   const model = await loading;
   const results = await model.run(feeds);
-  const outputs = model.outputNames.map((output) => ({
-    name: output,
-    datatype: "FP32",
-    shape: results[output].dims,
-    data: Array.from(results[output].data as Float32Array),
-  }));
-  send(res, 200, JSON.stringify({ ...(request.id ? { id: request.id } : {}), model_name: name, model_version: "1", outputs }));
+  const binary = request.parameters?.binary_data_output === true;
+  const chunks: Buffer[] = [];
+  const outputs = model.outputNames.map((output) => {
+    const data = results[output].data as Float32Array;
+    const entry = { name: output, datatype: "FP32", shape: results[output].dims };
+    if (!binary) return { ...entry, data: Array.from(data) };
+    chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    return { ...entry, parameters: { binary_data_size: data.byteLength } };
+  });
+  const header = JSON.stringify({ ...(request.id ? { id: request.id } : {}), model_name: name, model_version: "1", outputs });
+  if (!binary) return send(res, 200, header);
+  const answer = Buffer.concat([Buffer.from(header), ...chunks]);
+  res.writeHead(200, {
+    "content-type": "application/octet-stream",
+    "content-length": answer.length,
+    "inference-header-content-length": Buffer.byteLength(header),
+  });
+  res.end(answer);
 }
 
 const INFER_PATH = /^\/v2\/models\/([^/]+)\/infer$/;

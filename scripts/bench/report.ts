@@ -51,6 +51,14 @@ export function inferenceOverheadUs(results: BenchResults): number {
   return (1 / row(results, "small MLP, batch 1").worker.requestsPerSecond - 1 / row(results, "ping").worker.requestsPerSecond) * 1e6;
 }
 
+/** Binary tensor data vs JSON on the same model and batch: throughput of each side, binary over JSON. */
+export function binaryOverJson(results: BenchResults): { worker: number; node: number } | undefined {
+  const binary = results.load.find((r) => r.scenario === "large MLP, batch 64, binary");
+  const json = results.load.find((r) => r.scenario === "large MLP, batch 64");
+  if (!binary || !json) return undefined;
+  return { worker: binary.worker.requestsPerSecond / json.worker.requestsPerSecond, node: binary.node.requestsPerSecond / json.node.requestsPerSecond };
+}
+
 /** What the Worker's middleware costs per request: its ping vs a bare worker's, on the same workerd. */
 export function middlewareUs(results: BenchResults): number {
   return (1 / row(results, "ping").worker.requestsPerSecond - 1 / results.bareWorkerdPing.requestsPerSecond) * 1e6;
@@ -139,6 +147,11 @@ export function performanceMarkdown(results: BenchResults): string {
     ["quantization mode", "file size vs fp32", "onnxruntime-web / onnxruntime-node time", "web time vs web fp32"],
     results.ortModes.map((m) => [m.mode, ratio(m.modelBytes / results.ortModes[0].modelBytes), ratio(m.webOverNode), ratio(m.webMedianMs / results.ortModes[0].webMedianMs)]),
   );
+  const binary = binaryOverJson(results);
+  const binaryLine = binary
+    ? `\nThe v2 binary tensor data extension (inputs and outputs as raw bytes after a JSON header) on the
+large MLP at batch 64: Worker throughput ${ratio(binary.worker)} its JSON figure, Node ${ratio(binary.node)} its own.\n`
+    : "";
   const goalsTable = table(["goal", "target", "measured", "met"], results.goals.map((g) => [g.goal, g.target, g.measured, g.met ? "yes" : "**no**"]));
   return `# Performance
 
@@ -167,7 +180,7 @@ Inference overhead per request over a ping on the same workerd: ${inferenceOverh
 (small MLP, batch 1, from throughput: 1/infer − 1/ping). The Worker's ping itself runs at
 ${ratio(ping / results.bareWorkerdPing.requestsPerSecond)} the throughput of a bare worker on the same workerd (the difference is the
 Worker's middleware: ${middlewareUs(results).toFixed(0)} µs per request).
-
+${binaryLine}
 ## Cold start and memory
 
 First request → answer on a fresh process once it answers its readiness ping: R2/disk read, sha256

@@ -104,12 +104,12 @@ let bareWorkerdPing: LoadResult | undefined;
   try {
     for (const scenario of LOAD_SCENARIOS) {
       const widths = scenario.model === "large" ? config.large : config.small;
-      const body = requestBody(scenario, widths);
+      const request = requestBody(scenario, widths);
       const durationSeconds = config.durationSeconds * (scenario.durationFactor ?? 1);
       const row: LoadRow = { scenario: scenario.name, connections: scenario.connections, durationSeconds } as LoadRow;
       for (const [side, server] of [["worker", worker], ["node", node]] as const) {
         step(`  ${scenario.name} on ${side}`);
-        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), body, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
+        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), ...request, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
       }
       load.push(row);
       if (!scenario.model) {

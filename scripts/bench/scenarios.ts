@@ -1,4 +1,5 @@
 /** What one benchmark run measures, in full and in `--quick` size. */
+import { binaryBody, INFERENCE_HEADER_CONTENT_LENGTH } from "../../functions/protocol/binary-tensors.ts";
 import { inputRows } from "./models.ts";
 
 export interface BenchConfig {
@@ -50,6 +51,8 @@ export interface LoadScenario {
   model?: "small" | "large";
   batch?: number;
   connections: number;
+  /** Inputs and outputs in the v2 binary tensor data extension instead of JSON. */
+  binary?: boolean;
   /** Slow scenarios run longer than the configured duration so that they complete several requests. */
   durationFactor?: number;
 }
@@ -61,13 +64,27 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   { name: "small MLP, batch 64", model: "small", batch: 64, connections: 16 },
   { name: "large MLP, batch 1", model: "large", batch: 1, connections: 8 },
   { name: "large MLP, batch 64", model: "large", batch: 64, connections: 1, durationFactor: 3 },
+  { name: "large MLP, batch 64, binary", model: "large", batch: 64, connections: 1, durationFactor: 3, binary: true },
 ];
 
 export function requestPath(scenario: LoadScenario): string {
   return scenario.model ? `/v2/models/${scenario.model}/infer` : "/v2/health/live";
 }
 
-export function requestBody(scenario: LoadScenario, widths: readonly number[]): string | undefined {
+export interface RequestBody {
+  body: string | Buffer;
+  headers: Record<string, string>;
+}
+
+export function requestBody(scenario: LoadScenario, widths: readonly number[]): RequestBody | undefined {
   if (!scenario.model || !scenario.batch) return undefined;
-  return JSON.stringify({ inputs: [{ name: "x", shape: [scenario.batch, widths[0]], datatype: "FP32", data: inputRows(widths, scenario.batch) }] });
+  const shape = [scenario.batch, widths[0]];
+  const rows = inputRows(widths, scenario.batch);
+  if (!scenario.binary) {
+    return { body: JSON.stringify({ inputs: [{ name: "x", shape, datatype: "FP32", data: rows }] }), headers: { "content-type": "application/json" } };
+  }
+  const values = new Uint8Array(new Float32Array(rows).buffer);
+  const header = { parameters: { binary_data_output: true }, inputs: [{ name: "x", shape, datatype: "FP32", parameters: { binary_data_size: values.byteLength } }] };
+  const { body, headerLength } = binaryBody(JSON.stringify(header), [values]);
+  return { body: Buffer.from(body), headers: { "content-type": "application/octet-stream", [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) } };
 }
