@@ -61,6 +61,12 @@ export interface PipelineResult {
 
 /** Epochs of the loss curve kept in the model's metadata. */
 const CURVE_POINTS = 50;
+/**
+ * Significant digits of each loss kept there: within 0.05% of the value, far below what a chart
+ * shows (its axis labels have 3 digits, its plot is a few hundred pixels tall). The full-precision
+ * history stays in the trainer's report.json.
+ */
+const CURVE_DIGITS = 4;
 
 function encode(schema: FeatureSchema, records: DataRecord[]): Matrix {
   try {
@@ -147,8 +153,8 @@ export async function trainFromRecords(allRecords: DataRecord[], options: Pipeli
   const summary = {
     history: curve.map((e) => ({
       epoch: e.epoch,
-      trainLoss: Number(e.trainLoss.toPrecision(5)),
-      ...(e.validationLoss === undefined ? {} : { validationLoss: Number(e.validationLoss.toPrecision(5)) }),
+      trainLoss: Number(e.trainLoss.toPrecision(CURVE_DIGITS)),
+      ...(e.validationLoss === undefined ? {} : { validationLoss: Number(e.validationLoss.toPrecision(CURVE_DIGITS)) }),
     })),
     ...("confusion" in metrics && metrics.confusion ? { confusion: metrics.confusion } : {}),
   };

@@ -6,14 +6,17 @@
  * points. Accuracy is measured on 2000 held-out rows in onnxruntime-node (and -web for quantized files).
  *
  * The quantization goals again at hidden 256,128, where the file's fixed part matters: of its
- * 171.5 KB, 4.1 KB are not weights (2.75 KB metadata — feature schema, training report, metrics —,
- * the preprocessing constants, graph and names). int4 meets 0.16x by default. int8 cannot meet
- * 0.27x by default: weights at 0.25x plus the unchanged 4.1 KB and the int8 biases already make
- * 0.268x (45.95 KB of the 46.31 KB allowed), and the 896 per-channel scales need 1.8 KB even as
- * float16. It meets it with --strip-report (the loss curve and confusion matrix, 1.2 KB, left out
- * of the deployable copy); the default is pinned at its measured 0.276x.
+ * 171,353 B, 3.9 KB are neither weights nor biases (2.7 KB metadata — the Worker's feature schema
+ * 1.2 KB, the training report 1.3 KB, metrics —, the preprocessing constants, graph and names).
+ * int4 meets 0.16x by default (0.156x). int8 does not meet 0.27x (46,265 B) by default: 41,472 B of
+ * int8 weights, 792 B for the 388 per-channel scales (float16 where that pays), 408 B of biases and the
+ * unchanged fixed part make 47,155 B, 0.275x. Shrinking the metadata in both files cannot close the gap:
+ * each byte taken from both saves only 0.73 byte against the limit, and even without the loss
+ * curve and confusion matrix in either file int8 is 0.2701x. It meets it with --strip-report (the
+ * report left out of the deployable copy only: 0.268x); the default is pinned at its measured value.
+ * (--per-tensor would be 0.26995x, with accuracy as good, but the mode is per output channel.)
  *
- * The bundled Iris model (448 B of weights in a 5 KB file, 3.7 KB of it metadata) is documented
+ * The bundled Iris model (448 B of weights in a 4.8 KB file, 3.5 KB of it metadata) is documented
  * for what it is: see "the bundled Iris model" below.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -140,21 +143,21 @@ describe("quantization goals at hidden 256,128", () => {
     for (const engine of ["node", "web"] as const) expect(points(smallBaseline, await accuracy(bytes, engine, small.schema))).toBeLessThanOrEqual(1.5);
   });
 
-  it("int8: size ≤ 0.27x with --strip-report and accuracy drop ≤ 0.5 points (by default 0.276x: the report is what is over)", async () => {
+  it("int8: size ≤ 0.27x with --strip-report and accuracy drop ≤ 0.5 points (by default 0.275x: the report is what is over)", async () => {
     const stripped = quantizeFile(small.bytes, "int8", true).bytes;
     expect(stripped.length / small.bytes.length).toBeLessThanOrEqual(0.27);
     expectServableMetadata(small.bytes, stripped, true);
     for (const engine of ["node", "web"] as const) expect(points(smallBaseline, await accuracy(stripped, engine, small.schema))).toBeLessThanOrEqual(0.5);
     const byDefault = quantizeFile(small.bytes, "int8").bytes;
-    expect(byDefault.length / small.bytes.length).toBeLessThanOrEqual(0.276);
+    expect(byDefault.length / small.bytes.length).toBeLessThanOrEqual(0.2755); // measured 0.2752 (47,155 of 171,353 B)
     expectServableMetadata(small.bytes, byDefault, false);
     expect(points(smallBaseline, await accuracy(byDefault, "web", small.schema))).toBeLessThanOrEqual(0.5);
   });
 });
 
 /**
- * The model `npm start` publishes: hidden 16 on Iris, 448 B of weights and 76 B of biases in a 5 KB
- * file whose maas.training alone is 3.2 KB (a 50-point loss curve of 150 epochs). The file ratios
+ * The model `npm start` publishes: hidden 16 on Iris, 448 B of weights and 76 B of biases in a 4.8 KB
+ * file whose maas.training alone is 3.1 KB (a 50-point loss curve of 150 epochs). The file ratios
  * cannot approach the goals; what holds is measured here on all 150 bundled rows (as npm start does):
  *  - the weights themselves shrink (int8 0.42x: 16 per-channel scales for 64 weights in layer 0;
  *    int4 0.51x: K = 4 is padded to MatMulNBits' smallest block of 16);
