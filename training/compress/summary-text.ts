@@ -2,6 +2,7 @@
 import type { ModelComparison } from "./compare-models.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { formatBytes, ratio, type FileSize } from "./size-report.ts";
+import type { ReportHandling } from "./strip-report.ts";
 
 export function sizeLines(before: FileSize, after: FileSize): string[] {
   return [
@@ -28,4 +29,13 @@ export function evaluationLines(before: Evaluation, after: Evaluation): string[]
   const points = (v: number): string => (before.metric === "accuracy" ? `${(v * 100).toFixed(2)}%` : v.toFixed(4));
   const delta = before.metric === "accuracy" ? `${((after.value - before.value) * 100).toFixed(2)} points` : (after.value - before.value).toFixed(4);
   return [`${before.metric} on ${before.rows} rows: ${points(before.value)} -> ${points(after.value)} (${delta})`];
+}
+
+/** What happened to the source model's training report; nothing when it had none, unless a report option was given. */
+export function reportLines(handling: ReportHandling, asked: boolean): string[] {
+  if (handling.report === "dropped") {
+    return [`training report dropped: the source model's loss curve and confusion matrix (${formatBytes(handling.bytes)} of metadata) are not in the output (--keep-report keeps them)`];
+  }
+  if (handling.report === "kept") return [`training report kept (--keep-report): the source model's loss curve and confusion matrix, ${formatBytes(handling.bytes)} of metadata`];
+  return asked ? ["the source model has no training report"] : [];
 }

@@ -3,24 +3,17 @@
  * modified and no output (or partial file) is left behind; a good run writes a file whose summary
  * matches it.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
 import { TRAINING_KEY } from "../../../training/export/inference-graph.ts";
 import { DataType, decodeModel, floatTensor, readMetadata } from "../../../training/onnx/model-io.ts";
 import { trainFromRecords } from "../../../training/pipeline.ts";
 import { matMulModel, modelBytes, node, randomMatrix, valueInfo } from "./fixtures.ts";
+import { maas } from "./run-cli.ts";
 import { syntheticRecords } from "./synthetic-data.ts";
-
-const CLI = resolve(import.meta.dirname, "../../../scripts/cli.ts");
-
-function maas(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const sha = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
 
@@ -48,6 +41,7 @@ describe.each([
   ["a missing file", ["quantize", join(dir, "absent.onnx"), "--mode", "fp16", "--out", join(dir, "o5.onnx")], /cannot read/],
   ["a bad block size", ["quantize", good, "--mode", "int4", "--block-size", "48", "--out", join(dir, "o6.onnx")], /--block-size/],
   ["--out equal to the input", ["quantize", good, "--mode", "int8", "--out", good], /is the input file/],
+  ["--keep-report with --strip-report", ["quantize", good, "--mode", "int8", "--keep-report", "--strip-report", "--out", join(dir, "o13.onnx")], /contradict/],
   ["a bad sparsity", ["prune", good, "--sparsity", "1.5", "--out", join(dir, "o7.onnx")], /--sparsity/],
   ["--eval on a model without a feature schema", ["quantize", good, "--mode", "int8", "--eval", csv, "--target", "y", "--out", join(dir, "o9.onnx")], /maas train/],
   ["--finetune on a model not made by maas train", ["prune", good, "--sparsity", "0.5", "--finetune", csv, "--target", "y", "--out", join(dir, "o10.onnx")], /maas train/],
@@ -106,35 +100,105 @@ describe("a good run", () => {
     expect(result.stdout).toMatch(/gzip/);
   });
 
-  it("quantize --strip-report drops the loss curve and confusion matrix and keeps the schema, metrics and network description", async () => {
+  describe("the trainer's report (loss curve, confusion matrix) of a model made by maas train", () => {
     const trained = join(dir, "trained.onnx");
-    const teacher = await trainFromRecords(syntheticRecords(300, 1), {
-      targets: ["label"], hidden: [16], activation: "relu", optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-      learningRate: 0.01, epochs: 5, batchSize: 32, seed: 1, validationFraction: 0.15, testFraction: 0,
+    const trainData = join(dir, "train.csv");
+    let source: Uint8Array;
+    beforeAll(async () => {
+      const records = syntheticRecords(300, 1);
+      const teacher = await trainFromRecords(records, {
+        targets: ["label"], hidden: [16], activation: "relu", optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+        learningRate: 0.01, epochs: 5, batchSize: 32, seed: 1, validationFraction: 0.15, testFraction: 0,
+      });
+      source = teacher.bytes;
+      writeFileSync(trained, source);
+      writeFileSync(trainData, [Object.keys(records[0]).join(","), ...records.map((r) => Object.values(r).join(","))].join("\n"));
     });
-    writeFileSync(trained, teacher.bytes);
-    const out = join(dir, "trained-int8.onnx");
-    const result = maas(["quantize", trained, "--mode", "int8", "--strip-report", "--out", out, "--json"]);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
-    const before = readMetadata(decodeModel(teacher.bytes));
-    const after = readMetadata(decodeModel(readFileSync(out)));
-    expect(JSON.parse(result.stdout).reportBytesStripped).toBe(before[TRAINING_KEY].length - after[TRAINING_KEY].length);
-    const { history, confusion, ...network } = JSON.parse(before[TRAINING_KEY]);
-    expect(history.length).toBeGreaterThan(0);
-    expect(confusion.length).toBe(4);
-    expect(JSON.parse(after[TRAINING_KEY])).toEqual(network);
-    expect({ ...after, [TRAINING_KEY]: "" }).toEqual({ ...before, [TRAINING_KEY]: "" }); // maas.schema, maas.metrics unchanged
 
-    const text = maas(["quantize", good, "--mode", "int8", "--strip-report", "--out", join(dir, "good-stripped.onnx")]);
-    expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/no training report to strip/);
+    /** The report's size in the source; checks that everything else in the metadata is as it was, and whether the report is there. */
+    function expectMetadata(outPath: string, report: "dropped" | "kept"): number {
+      const before = readMetadata(decodeModel(source));
+      const after = readMetadata(decodeModel(readFileSync(outPath)));
+      const { history, confusion, ...network } = JSON.parse(before[TRAINING_KEY]);
+      expect(history.length).toBeGreaterThan(0);
+      expect(confusion.length).toBe(4);
+      expect(JSON.parse(after[TRAINING_KEY])).toEqual(report === "dropped" ? network : { ...network, history, confusion });
+      expect({ ...after, [TRAINING_KEY]: "" }).toEqual({ ...before, [TRAINING_KEY]: "" }); // maas.schema, maas.metrics unchanged
+      return before[TRAINING_KEY].length - JSON.stringify(network).length;
+    }
+
+    it.each([[[]], [["--strip-report"]]])("quantize %j leaves it out (the network description, schema and metrics stay) and says so", (extra) => {
+      const out = join(dir, `trained-int8${extra.join("")}.onnx`);
+      const result = maas(["quantize", trained, "--mode", "int8", ...extra, "--out", out, "--json"]);
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const bytes = expectMetadata(out, "dropped");
+      expect(bytes).toBeGreaterThan(200);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.trainingReport).toEqual({ report: "dropped", bytes });
+      expect(summary.reportBytesStripped).toBe(bytes);
+      expect(summary.size.after.bytes).toBe(readFileSync(out).length);
+
+      const text = maas(["quantize", trained, "--mode", "int4", ...extra, "--out", join(dir, `trained-int4${extra.join("")}.onnx`)]);
+      expect(text.status).toBe(0);
+      expect(text.stdout).toMatch(/^training report dropped: the source model's loss curve and confusion matrix \(\d+ B of metadata\) are not in the output \(--keep-report keeps them\)$/m);
+    });
+
+    it("quantize --keep-report keeps it", () => {
+      const out = join(dir, "trained-int8-kept.onnx");
+      const result = maas(["quantize", trained, "--mode", "int8", "--keep-report", "--out", out, "--json"]);
+      expect(result.status).toBe(0);
+      const bytes = expectMetadata(out, "kept");
+      expect(JSON.parse(result.stdout)).toMatchObject({ trainingReport: { report: "kept", bytes }, reportBytesStripped: 0 });
+      const dropped = join(dir, "trained-int8-dropped.onnx");
+      expect(maas(["quantize", trained, "--mode", "int8", "--out", dropped]).status).toBe(0);
+      // The metadata string's bytes, give or take a byte of protobuf length prefix.
+      expect(Math.abs(readFileSync(out).length - readFileSync(dropped).length - bytes)).toBeLessThanOrEqual(2);
+    });
+
+    it("prune leaves it out too (with and without --finetune), compares sizes without it, and keeps it with --keep-report", () => {
+      for (const extra of [[], ["--finetune", trainData, "--target", "label", "--epochs", "2"]]) {
+        const out = join(dir, `pruned-trained${extra.length}.onnx`);
+        const result = maas(["prune", trained, "--sparsity", "0.5", ...extra, "--out", out, "--json"]);
+        expect(result.stderr).toBe("");
+        expect(result.status).toBe(0);
+        const bytes = expectMetadata(out, "dropped");
+        const summary = JSON.parse(result.stdout);
+        expect(summary.trainingReport).toEqual({ report: "dropped", bytes });
+        expect(summary.size.dense.pruned.bytes).toBe(readFileSync(out).length);
+        expect(Math.abs(summary.size.dense.source.bytes - (source.length - bytes))).toBeLessThanOrEqual(2); // the source without its report
+      }
+      const out = join(dir, "pruned-trained-kept.onnx");
+      const kept = maas(["prune", trained, "--sparsity", "0.5", "--keep-report", "--out", out]);
+      expect(kept.status).toBe(0);
+      expect(kept.stdout).toMatch(/^training report kept \(--keep-report\)/m);
+      expectMetadata(out, "kept");
+    });
+
+    it("a model without a report: nothing said unless a report option was given", () => {
+      const quiet = maas(["quantize", good, "--mode", "int8", "--out", join(dir, "good-no-report.onnx")]);
+      expect(quiet.status).toBe(0);
+      expect(quiet.stdout).not.toMatch(/training report/);
+      const asked = maas(["quantize", good, "--mode", "int8", "--keep-report", "--out", join(dir, "good-no-report-kept.onnx"), "--json"]);
+      expect(asked.status).toBe(0);
+      expect(JSON.parse(asked.stdout).trainingReport).toEqual({ report: "none", bytes: 0 });
+      const text = maas(["quantize", good, "--mode", "int8", "--strip-report", "--out", join(dir, "good-no-report-stripped.onnx")]);
+      expect(text.stdout).toMatch(/^the source model has no training report$/m);
+    });
   });
 
-  it("quantize --help documents the options, --strip-report among them", () => {
+  it("quantize --help documents the options: --keep-report, and --strip-report as a no-op", () => {
     const result = maas(["quantize", "--help"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^usage: maas quantize IN --mode/);
-    expect(result.stdout).toMatch(/--strip-report +drop the trainer's loss curve and confusion matrix/);
+    expect(result.stdout).toMatch(/--keep-report +keep the trainer's loss curve and confusion matrix/);
+    expect(result.stdout).toMatch(/--strip-report +accepted for compatibility and does nothing/);
+  });
+
+  it("prune --help documents --keep-report", () => {
+    const result = maas(["prune", "--help"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: maas prune IN --sparsity/);
+    expect(result.stdout).toMatch(/--keep-report +keep the trainer's loss curve and confusion matrix/);
   });
 });

@@ -1,17 +1,34 @@
 /**
  * maas prune IN --sparsity 0.5 --out OUT [--scope layer|global] [--min-elements N]
- *   [--finetune DATA --target COL [--epochs N]] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ *   [--finetune DATA --target COL [--epochs N]] [--keep-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ * Like quantize, the output leaves out the source model's training report (loss curve, confusion
+ * matrix: the dense model's, not the pruned one's) unless --keep-report.
  */
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
-import { encodeModel } from "../../onnx/model-io.ts";
+import { decodeModel, encodeModel } from "../../onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../compare-models.ts";
 import { pruneModel, type PruneLayerReport, type PruneScope } from "../prune.ts";
 import { formatBytes } from "../size-report.ts";
-import { comparisonLines } from "../summary-text.ts";
+import { handleTrainingReport, stripTrainingReport } from "../strip-report.ts";
+import { comparisonLines, reportLines } from "../summary-text.ts";
 import { measurePruningGain, type PruningGain } from "../what-pruning-buys.ts";
 import { readModelFile, writeOutputFile } from "./model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
+
+const USAGE = `usage: maas prune IN --sparsity 0.5 --out OUT [options]
+  --scope layer|global    one threshold per weight (default) or one for all weights
+  --min-elements N        leave weights with fewer elements alone (default 0)
+  --finetune DATA --target COL [--epochs N]
+                          continue training with the mask held (models made by maas train; default 30 epochs)
+  --keep-report           keep the trainer's loss curve and confusion matrix in the output's
+                          maas.training metadata. By default they are dropped: they describe the
+                          source model, not the pruned one. The feature schema, labels, metrics and
+                          network description stay either way
+  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
+  --eval DATA --target COL  accuracy or R² before and after, on labelled data
+  --seed N                seed of the random inputs (default 1)
+  --json                  print the summary as JSON`;
 
 function layerLine(l: PruneLayerReport): string {
   const share = (n: number): string => `${((100 * n) / l.elements).toFixed(1)}%`;
@@ -19,11 +36,11 @@ function layerLine(l: PruneLayerReport): string {
   return `  ${l.weight} [${l.shape.join("x")}] (${l.graph}): ${what}`;
 }
 
-function gainLines(g: PruningGain): string[] {
+function gainLines(g: PruningGain, reportDropped: boolean): string[] {
   const row = (label: string, s: PruningGain["dense"]): string =>
     `  ${label.padEnd(6)} ${formatBytes(s.source.bytes)} -> ${formatBytes(s.pruned.bytes)}; gzip ${formatBytes(s.source.gzipBytes)} -> ${formatBytes(s.pruned.gzipBytes)}`;
   return [
-    "size (source -> pruned; a densely stored pruned model is not smaller, the zeros pay off compressed):",
+    `size (source -> pruned${reportDropped ? ", both without the training report" : ""}; a densely stored pruned model is not smaller, the zeros pay off compressed):`,
     row("fp32", g.dense), row("int8", g.int8), row("int4", g.int4),
   ];
 }
@@ -43,11 +60,17 @@ export async function main(args: string[]): Promise<void> {
       eval: { type: "string" },
       target: { type: "string" },
       seed: { type: "string", default: "1" },
+      "keep-report": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const [input, ...extra] = positionals;
-  if (!input) throw new CliError("usage: maas prune IN --sparsity 0.5 --out OUT");
+  if (!input) throw new CliError("usage: maas prune IN --sparsity 0.5 --out OUT (see --help)");
   if (extra.length) throw new CliError(`unexpected argument ${extra[0]}`);
   const sparsity = Number(values.sparsity);
   if (values.sparsity === undefined || !(sparsity >= 0 && sparsity < 1)) throw new CliError(`--sparsity must be a number in [0, 1) (got ${values.sparsity ?? "nothing"})`);
@@ -66,6 +89,8 @@ export async function main(args: string[]): Promise<void> {
   if (!layers.some((l) => !l.keptBecause)) {
     throw new CliError(`${input}: nothing to prune: ${layers.length ? layers.map((l) => `${l.weight}: ${l.keptBecause}`).join("; ") : "no MatMul or Gemm with a constant float32 weight"}`);
   }
+  // Before fine-tuning, which carries the source's metadata over to the model it rebuilds.
+  const report = handleTrainingReport(model, values["keep-report"]);
   let output = encodeModel(model);
   let finetuneLines: string[] = [];
   if (values.finetune) {
@@ -89,21 +114,31 @@ export async function main(args: string[]): Promise<void> {
     throw new CliError(oneLine(error));
   }
   writeOutputFile(values.out, output, input);
-  const gain = measurePruningGain(bytes, output);
+  // Sizes compare like with like: without the report in the source too, when it was dropped.
+  const gain = measurePruningGain(report.report === "dropped" ? withoutReport(bytes) : bytes, output);
 
-  const summary = { command: "prune", sparsity, scope, input, output: values.out, layers, size: gain, difference: comparison, evaluation, finetune: finetuneLines };
+  const summary = {
+    command: "prune", sparsity, scope, input, output: values.out, trainingReport: report, layers, size: gain, difference: comparison, evaluation, finetune: finetuneLines,
+  };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     return;
   }
   const lines = [
     `pruned ${input} -> ${values.out} (${scope} magnitude pruning, sparsity ${sparsity})`,
+    ...reportLines(report, values["keep-report"]),
     "layers:",
     ...layers.map(layerLine),
-    ...gainLines(gain),
+    ...gainLines(gain, report.report === "dropped"),
     ...finetuneLines,
     ...comparisonLines(comparison),
     ...(evaluation?.lines ?? []),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function withoutReport(bytes: Uint8Array): Uint8Array {
+  const model = decodeModel(bytes);
+  stripTrainingReport(model);
+  return encodeModel(model);
 }

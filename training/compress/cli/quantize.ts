@@ -1,6 +1,9 @@
 /**
  * maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [--block-size 32|64|128]
- *   [--per-tensor] [--keep-bias] [--min-elements N] [--strip-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ *   [--per-tensor] [--keep-bias] [--min-elements N] [--keep-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ * The output leaves out the source model's training report (loss curve, confusion matrix) unless
+ * --keep-report: it describes the fp32 model, not the quantized one. --strip-report, which asked for
+ * that before it was the default, is still accepted and changes nothing.
  */
 import { parseArgs } from "node:util";
 import { CliError } from "../../../scripts/cli-error.ts";
@@ -9,8 +12,8 @@ import { compareOrLoad, oneLine } from "../compare-models.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
 import { fileSize, formatBytes } from "../size-report.ts";
-import { stripTrainingReport } from "../strip-report.ts";
-import { comparisonLines, sizeLines } from "../summary-text.ts";
+import { handleTrainingReport } from "../strip-report.ts";
+import { comparisonLines, reportLines, sizeLines } from "../summary-text.ts";
 import { readModelFile, writeOutputFile } from "./model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
 
@@ -21,9 +24,13 @@ const USAGE = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out 
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
-  --strip-report          drop the trainer's loss curve and confusion matrix from the output's
-                          maas.training metadata (~1-3 KB; the feature schema, labels, metrics and
-                          network description stay); the playground then draws no training charts
+  --keep-report           keep the trainer's loss curve and confusion matrix in the output's
+                          maas.training metadata. By default they are dropped: they describe the
+                          source model's training, not the quantized copy, and weigh ~1-3 KB. The
+                          feature schema, labels, metrics and network description stay either way;
+                          without the report the playground draws no training charts for the model
+  --strip-report          accepted for compatibility and does nothing: dropping the report is the
+                          default now
   --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
@@ -53,7 +60,8 @@ export async function main(args: string[]): Promise<void> {
       eval: { type: "string" },
       target: { type: "string" },
       seed: { type: "string", default: "1" },
-      "strip-report": { type: "boolean", default: false },
+      "keep-report": { type: "boolean", default: false },
+      "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -73,6 +81,7 @@ export async function main(args: string[]): Promise<void> {
   const minElements = parseCount("--min-elements", values["min-elements"]);
   const seed = parseCount("--seed", values.seed);
   if ((values.eval === undefined) !== (values.target === undefined)) throw new CliError("--eval DATA and --target COL go together");
+  if (values["keep-report"] && values["strip-report"]) throw new CliError("--keep-report and --strip-report contradict each other (dropping the report is the default)");
 
   const { bytes, model } = readModelFile(input);
   let layers: LayerReport[];
@@ -85,7 +94,7 @@ export async function main(args: string[]): Promise<void> {
   if (!layers.some((l) => l.scheme)) {
     throw new CliError(`${input}: nothing to quantize: every weight was kept (${layers.map((l) => `${l.weight}: ${l.keptBecause}`).join("; ")})`);
   }
-  const reportBytesStripped = values["strip-report"] ? stripTrainingReport(model) : 0;
+  const report = handleTrainingReport(model, values["keep-report"]);
   const output = encodeModel(model);
 
   let comparison;
@@ -101,8 +110,10 @@ export async function main(args: string[]): Promise<void> {
   const before = fileSize(bytes);
   const after = fileSize(output);
   const summary = {
-    command: "quantize", mode, input, output: values.out, size: { before, after }, layers, difference: comparison, evaluation,
-    ...(values["strip-report"] ? { reportBytesStripped } : {}),
+    command: "quantize", mode, input, output: values.out, size: { before, after },
+    trainingReport: report,
+    reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
+    layers, difference: comparison, evaluation,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -111,9 +122,7 @@ export async function main(args: string[]): Promise<void> {
   const lines = [
     `quantized ${input} -> ${values.out} (${mode}${mode === "int4" ? `, block ${blockSize}` : ""})`,
     ...sizeLines(before, after),
-    ...(values["strip-report"]
-      ? [reportBytesStripped ? `training report stripped from the metadata: ${formatBytes(reportBytesStripped)}` : "no training report to strip"]
-      : []),
+    ...reportLines(report, values["keep-report"] || values["strip-report"]),
     "layers:",
     ...layers.map(layerLine),
     ...comparisonLines(comparison),
