@@ -1,15 +1,19 @@
 /**
  * Runs in Node before the workerd tests: builds the fixture models, their manifests (through the
  * publisher's own inspection code) and onnxruntime-node reference outputs, and hands them to the
- * tests with `provide` (workerd cannot load the native engine itself).
+ * tests with `provide` (workerd cannot load the native engine itself) — the large ones through a
+ * loopback server (`large`).
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { manifestFor } from "../../scripts/registry/inspect-model.ts";
 import { datatypesModel, fixedDimsModel, mlpModel, scalarInputModel } from "../fixtures/models.ts";
-import { randomFloats } from "../fixtures/random.ts";
+import { randomFloats, seededRandom } from "../fixtures/random.ts";
+import { argmax, MOONSHINE_CACHE, MOONSHINE_VOCAB } from "../fixtures/moonshine.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
 import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
@@ -22,6 +26,24 @@ export interface PublishedFixture {
   version: string;
   base64: string;
   manifest: Manifest;
+}
+
+export interface LargeFixture {
+  name: string;
+  version: string;
+  url: string;
+  manifest: Manifest;
+}
+
+/** Served at `large.casesUrl`. */
+export interface LargeCases {
+  cases: InferenceCase[];
+  /**
+   * onnxruntime-node's logits for the Moonshine decoder cases, by case title. The cases themselves
+   * request only the present.* outputs (compared at 1e-5 abs like every case); the logits are
+   * checked with a relative term as well (infer.test.ts).
+   */
+  moonshineLogits: Record<string, JsonTensor>;
 }
 
 export interface InferenceCase {
@@ -40,6 +62,13 @@ declare module "vitest" {
     /** Models a test publishes itself (e.g. to observe a first load), with one reference case each. */
     spare: Array<PublishedFixture & { case: InferenceCase }>;
     cases: InferenceCase[];
+    /**
+     * What is too large to travel in the provided context, which reaches workerd as one WebSocket
+     * message (at most 32 MiB) for every test file: the Moonshine decoder (20 MB) and its cases
+     * (~10 MB of JSON). The global setup serves them on 127.0.0.1; the tests that use them fetch
+     * them (test/fixtures/large-models.ts).
+     */
+    large: { models: LargeFixture[]; casesUrl: string };
     /** A model made by our trainer on the bundled Iris data: raw records and onnxruntime-node's answers. */
     trained: { records: Record<string, unknown>[]; expected: unknown[]; accuracy: number };
   }
@@ -169,4 +198,96 @@ export default async function setup(project: TestProject) {
   project.provide("spare", spare);
   project.provide("trained", { records: sample, expected: expectedIris, accuracy });
   project.provide("cases", cases);
+
+  // Bring-your-own ONNX, a second third-party model, with inputs of three datatypes: Moonshine
+  // tiny's int8 (dynamically quantized) speech-to-text decoder from Moonshine AI's moonshine-js
+  // package (MIT; opset 14, If, DynamicQuantizeLinear, MatMulInteger): int64 token ids, float32
+  // encoder states and key/value cache, and a bool that picks one of its two branches (no cache /
+  // cache). At 20 MB it cannot go base64 into `published` (see `large`), so it is served, with its
+  // cases, from a loopback server.
+  const moonshine = new Uint8Array(
+    readFileSync(join(import.meta.dirname, "../../node_modules/@moonshine-ai/moonshine-js/dist/model/tiny/quantized/decoder_model_merged.onnx")),
+  );
+  const moonshineCases = await moonshineDecoderCases(moonshine);
+  const server = await serveLarge([{ name: "moonshine-decoder", version: "1", bytes: moonshine }], moonshineCases);
+  project.provide("large", server.large);
+  return server.close;
+}
+
+/** Serves the large models' bytes and their cases on 127.0.0.1 (workerd may fetch private addresses) until the run ends. */
+async function serveLarge(models: Array<{ name: string; version: string; bytes: Uint8Array }>, cases: LargeCases) {
+  const manifests = await Promise.all(models.map(({ name, version, bytes }) => manifestFor(bytes, { name, version, createdAt: CREATED })));
+  const bodies = new Map<string, { type: string; body: Uint8Array }>([
+    ...models.map((m) => [`/${m.name}/${m.version}.onnx`, { type: "application/octet-stream", body: m.bytes }] as const),
+    ["/cases.json", { type: "application/json", body: new TextEncoder().encode(JSON.stringify(cases)) }],
+  ]);
+  const server = createServer((request, response) => {
+    const served = bodies.get(request.url ?? "");
+    if (!served) response.writeHead(404).end();
+    else response.writeHead(200, { "Content-Type": served.type, "Content-Length": served.body.byteLength }).end(served.body);
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    large: {
+      models: models.map(({ name, version }, i): LargeFixture => ({ name, version, manifest: manifests[i], url: `${origin}/${name}/${version}.onnx` })),
+      casesUrl: `${origin}/cases.json`,
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Two greedy decoding steps, as a transcriber runs them, with onnxruntime-node's answers: step 1
+ * (use_cache_branch false, empty cache) on four tokens, then step 2 (use_cache_branch true) on the
+ * argmax token with step 1's present.* as past_key_values. Random encoder states stand in for
+ * the encoder's output (40 frames × 288).
+ *
+ * The seeds are chosen. Activations are quantized to int8 at run time (DynamicQuantizeLinear),
+ * so where an activation lies within float rounding (~1e-6) of an int8 rounding boundary,
+ * onnxruntime-web and onnxruntime-node can land one int8 step apart, and everything after it moves
+ * by far more than 1e-5. Over 60 seed pairs, plain onnxruntime-web in Node did that on 10 step 1s
+ * and 3 step 2s (present.* off by up to 0.65, logits by up to 3.4), exactly as the Worker does
+ * (seeds 81/82: step 2's present.3.decoder.key off by 0.0568 in both). With these seeds neither
+ * step is near a boundary: present.* agree within 1e-5 (≤ 3e-6 measured). A new onnxruntime on
+ * either side can move that: if these cases then fail by far more than 1e-5, compare plain
+ * onnxruntime-web with onnxruntime-node first, and pick other seeds.
+ */
+async function moonshineDecoderCases(model: Uint8Array): Promise<LargeCases> {
+  const frames = 40;
+  const encoderStates: JsonTensor = { name: "encoder_hidden_states", datatype: "FP32", shape: [1, frames, 288], data: randomFloats(frames * 288, 111) };
+  const random = seededRandom(112);
+  const tokens = [1, ...Array.from({ length: 3 }, () => Math.floor(random() * MOONSHINE_VOCAB))]; // 1 = <s>
+  const presents = MOONSHINE_CACHE.map((entry) => `present.${entry}`);
+
+  const step1: JsonTensor[] = [
+    { name: "input_ids", datatype: "INT64", shape: [1, tokens.length], data: tokens },
+    encoderStates,
+    ...MOONSHINE_CACHE.map((entry) => ({ name: `past_key_values.${entry}`, datatype: "FP32", shape: [1, 8, 0, 36], data: [] })),
+    { name: "use_cache_branch", datatype: "BOOL", shape: [1], data: [false] },
+  ];
+  const [logits1, ...presents1] = await referenceOutputs(model, step1, ["logits", ...presents]);
+
+  const next = argmax(logits1.data as number[], (tokens.length - 1) * MOONSHINE_VOCAB, MOONSHINE_VOCAB);
+  const step2: JsonTensor[] = [
+    { name: "input_ids", datatype: "INT64", shape: [1, 1], data: [next] },
+    encoderStates,
+    ...presents1.map((present) => ({ ...present, name: present.name.replace("present.", "past_key_values.") })),
+    { name: "use_cache_branch", datatype: "BOOL", shape: [1], data: [true] },
+  ];
+  const [logits2, ...presents2] = await referenceOutputs(model, step2, ["logits", ...presents]);
+
+  const step1Title = "third-party int8 speech decoder from an npm package (moonshine-js tiny), step 1: int64 ids + float32 states + bool false, empty cache";
+  const step2Title = "third-party int8 speech decoder from an npm package (moonshine-js tiny), step 2: bool true, step 1's key/value cache";
+  return {
+    cases: [
+      { title: step1Title, model: "moonshine-decoder", inputs: step1, outputs: presents, expected: presents1 },
+      { title: step2Title, model: "moonshine-decoder", inputs: step2, outputs: presents, expected: presents2 },
+    ],
+    moonshineLogits: { [step1Title]: logits1, [step2Title]: logits2 },
+  };
 }
