@@ -211,7 +211,7 @@ export function createMaasClient(baseUrl: string, options: MaasClientOptions = {
     },
     /** v1 :predict — batch rows, or raw records (`{feature: value}`) for trainer-made models. */
     predict: async <Prediction = unknown>(model: string, instances: unknown[]): Promise<PredictResponse<Prediction>> =>
-      answer<PredictResponse<Prediction>>(await rpc.v1.models[":target"].$post({ param: { target: `${encodeURIComponent(model)}:predict` } }, jsonBody({ instances }))),
+      answer<PredictResponse<Prediction>>(await rpc.v1.models[":name"].$post({ param: { name: `${encodeURIComponent(model)}:predict` } }, jsonBody({ instances }))),
   };
 }
 

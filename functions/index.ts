@@ -38,7 +38,7 @@ app.on(
 
 // Everything that touches models needs a caller who may: see functions/security/.
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, authenticate);
-for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:target"]) app.use(path, modelAccess);
+for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:name"]) app.use(path, modelAccess);
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, rateLimit);
 
 // Chained so that `AppType` carries every route's types for hono/client.

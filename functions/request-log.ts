@@ -16,7 +16,7 @@ export const requestLog: MiddlewareHandler<AppEnv> = async (c, next) => {
       at: new Date(started).toISOString(),
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      path: c.req.path,
       status: c.res.status,
       model: served?.name ?? null,
       version: served?.version ?? null,

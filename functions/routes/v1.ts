@@ -114,4 +114,6 @@ export const v1 = new Hono<AppEnv>()
     const manifest = await findManifest(c, c.req.param("name"), undefined);
     return c.json({ name: manifest.name, version: manifest.version, ready: true });
   })
-  .post("/v1/models/:target", (c) => predict(c, c.req.param("target")));
+  // `:name` here is "name:predict"; the same param name as the GET route keeps Hono on its
+  // RegExpRouter (different names at one position make it fall back to the slower TrieRouter).
+  .post("/v1/models/:name", (c) => predict(c, c.req.param("name")));

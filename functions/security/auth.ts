@@ -52,9 +52,9 @@ export function requireAnyAccess(c: Context<AppEnv>): void {
   throw new HttpError(401, "an API key is needed (Authorization: Bearer <key>)", CHALLENGE);
 }
 
-/** Route middleware: checks access to the `:name` (or v1 `:target` = "name:method") model. */
+/** Route middleware: checks access to the `:name` model (v1's `name:predict` carries a method, which model names cannot). */
 export const modelAccess: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const name = c.req.param("name") ?? c.req.param("target")?.replace(/:[^:]*$/, "");
+  const name = c.req.param("name")?.replace(/:[^:]*$/, "");
   if (name !== undefined) requireModelAccess(c, name);
   return next();
 };
