@@ -15,7 +15,7 @@ type Json = Record<string, any>;
 const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /** Routes whose path segment the document spells out (the route takes "{name}:predict" as one parameter). */
-const DOCUMENTED_AS: Record<string, string> = { "POST /v1/models/{target}": "/v1/models/{name}:predict" };
+const DOCUMENTED_AS: Record<string, string> = { "POST /v1/models/{name}": "/v1/models/{name}:predict" };
 
 async function workerRoutes(): Promise<string[]> {
   const script = resolve(import.meta.dirname, "list-routes.ts");
