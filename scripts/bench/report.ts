@@ -187,7 +187,9 @@ First request → answer on a fresh process once it answers its readiness ping: 
 check, session creation and one run (Node's first answer also loads onnxruntime-node). The Worker
 starts onnxruntime-web while its isolate starts, with a tiny warm-up session
 (\`functions/ort/warm-up.ts\`), so that cost shows as start-up (process spawned → ready, against the
-same workerd running only the compiled wasm) rather than in the first request. "Memory beyond code"
+same workerd running only the compiled wasm) rather than in the first request. Plain feed-forward
+graphs are created with ORT's "basic" graph optimization (\`functions/sessions/optimization-level.ts\`):
+the fusion passes above it are code the first session in a request pays for, and MLPs cannot use them. "Memory beyond code"
 is the peak resident size after the first answer minus that code-only process's size: everything
 serving the model costs, onnxruntime-web's start included — the figure the memory goal is checked
 against. The growth columns are peak minus the process's own idle size just before the request.
