@@ -24,6 +24,17 @@ describe("malformed requests are 400 with a JSON error", () => {
     await expectError(await post("/v2/models/mlp/infer", ""), 400, /empty/);
   });
 
+  it("JSON is read whatever the Content-Type says (none, curl -d form type, text/plain); other encodings are still a 400", async () => {
+    const body = JSON.stringify({ inputs: [x(1)] });
+    for (const headers of [{}, { "Content-Type": "application/x-www-form-urlencoded" }, { "Content-Type": "text/plain" }]) {
+      const { status, body: answer } = await json(await call("/v2/models/mlp/infer", { method: "POST", headers, body }));
+      expect(status, JSON.stringify(headers)).toBe(200);
+      expect(answer.model_name).toBe("mlp");
+    }
+    const latin1 = new Uint8Array([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]); // {"é":1} in Latin-1
+    await expectError(await call("/v2/models/mlp/infer", { method: "POST", body: latin1 }), 400, /not valid JSON|inputs/);
+  });
+
   it("a body that is not an inference request", async () => {
     await expectError(await post("/v2/models/mlp/infer", { inputs: "x" }), 400, /inputs/);
     await expectError(await post("/v2/models/mlp/infer", { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32" }] }), 400, /inputs\[0\]\.data/);
