@@ -26,7 +26,8 @@ describe("malformed requests are 400 with a JSON error", () => {
 
   it("JSON is read whatever the Content-Type says (none, curl -d form type, text/plain); other encodings are still a 400", async () => {
     const body = JSON.stringify({ inputs: [x(1)] });
-    for (const headers of [{}, { "Content-Type": "application/x-www-form-urlencoded" }, { "Content-Type": "text/plain" }]) {
+    const contentTypes: Record<string, string>[] = [{}, { "Content-Type": "application/x-www-form-urlencoded" }, { "Content-Type": "text/plain" }];
+    for (const headers of contentTypes) {
       const { status, body: answer } = await json(await call("/v2/models/mlp/infer", { method: "POST", headers, body }));
       expect(status, JSON.stringify(headers)).toBe(200);
       expect(answer.model_name).toBe("mlp");
