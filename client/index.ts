@@ -138,6 +138,8 @@ async function answer<T>(response: TextResponse): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+const elementCount = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /** The path of a v2 route for a model and an optional version or alias. */
 function modelPath(model: string, version: string | undefined, action: string): string {
   const name = encodeURIComponent(model);
@@ -178,7 +180,7 @@ export function createMaasClient(baseUrl: string, options: MaasClientOptions = {
      * parsing, typed arrays in and out — the fast path for large tensors.
      */
     inferBinary: async (model: string, inputs: BinaryInferInput[], request: { version?: string; outputs?: string[]; id?: string } = {}): Promise<BinaryInferResponse> => {
-      const chunks = inputs.map((input) => encodeBinaryTensor(toTensorStorage(input.datatype, input.data)));
+      const chunks = inputs.map((input) => encodeBinaryTensor(toTensorStorage(input.name, input.datatype, input.data, elementCount(input.shape))));
       const header = {
         ...(request.id === undefined ? {} : { id: request.id }),
         parameters: { binary_data_output: true },
@@ -203,8 +205,8 @@ export function createMaasClient(baseUrl: string, options: MaasClientOptions = {
       const outputs = answered.outputs.map((output): BinaryInferOutput => {
         const datatype = output.datatype as Datatype;
         const raw = binary.get(output);
-        const elements = output.shape.reduce((a, b) => a * b, 1);
-        const data = raw ? decodeBinaryTensor(output.name, datatype, raw, elements, { allowNonFinite: true }) : toTensorStorage(datatype, output.data ?? []);
+        const elements = elementCount(output.shape);
+        const data = raw ? decodeBinaryTensor(output.name, datatype, raw, elements, { allowNonFinite: true }) : toTensorStorage(output.name, datatype, output.data ?? [], elements);
         return { name: output.name, datatype, shape: output.shape, data };
       });
       return { ...answered, outputs };

@@ -3,15 +3,13 @@
  * rank and fixed dims, element count, and every element's type and range.
  */
 import { badRequest } from "../errors.ts";
-import { decodeBinaryTensor } from "../protocol/binary-tensors.ts";
 import { ort, type Tensor } from "../ort/runtime.ts";
-import { CODECS, DATATYPE_OF, describeValue, NON_FINITE_CODECS, type ElementCodec } from "../protocol/datatypes.ts";
+import { decodeBinaryTensor } from "../protocol/binary-tensors.ts";
+import { CODECS, DATATYPE_OF, NON_FINITE_CODECS } from "../protocol/datatypes.ts";
+import { fillElements } from "../protocol/json-data.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Datatype } from "../registry/manifest.ts";
 import type { SessionInput } from "../sessions/load-model.ts";
-
-/** Default deepest nesting accepted in `data` (a row-major nested array never needs more). */
-export const MAX_DATA_DEPTH = 32;
 
 export interface FeedOptions {
   /** Deepest nesting of `data` arrays. */
@@ -46,38 +44,6 @@ function checkShape(expected: SessionInput, shape: readonly number[]): void {
   });
 }
 
-/** Flattens (possibly nested) row-major JSON data into freshly allocated storage. */
-export function fillElements(name: string, datatype: Datatype, codec: ElementCodec, data: unknown[], expected: number, maxDepth = MAX_DATA_DEPTH) {
-  const storage = codec.allocate(expected) as { [index: number]: unknown; length: number };
-  let count = 0;
-  const visit = (values: unknown[], depth: number): void => {
-    for (const value of values) {
-      if (Array.isArray(value)) {
-        if (depth >= maxDepth) throw badRequest(`input "${name}": data is nested deeper than ${maxDepth} levels`);
-        visit(value, depth + 1);
-        continue;
-      }
-      if (count < expected) {
-        const converted = codec.convert(value);
-        if (converted === undefined) {
-          const nonFinite = typeof value === "string" && /^-?(NaN|Infinity)$/.test(value) && datatype.startsWith("FP");
-          throw badRequest(
-            nonFinite
-              ? `input "${name}": element ${count} is ${value}; this model does not accept NaN or Infinity`
-              : `input "${name}": element ${count} is ${describeValue(value)}, not a valid ${datatype}`,
-          );
-        }
-        storage[count] = converted;
-      }
-      count++;
-    }
-  };
-  visit(data, 1);
-  if (count !== expected) {
-    throw badRequest(`input "${name}" has ${count} elements, but its shape needs ${expected}`);
-  }
-  return storage;
-}
 
 export function buildFeeds(
   expectedInputs: ReadonlyMap<string, SessionInput>,

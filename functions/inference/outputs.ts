@@ -38,14 +38,13 @@ export function datatypeOfTensor(tensor: Tensor): string {
   return DATATYPE_OF[tensor.type] ?? tensor.type.toUpperCase();
 }
 
-/** One entry of the v2 response's `outputs` array. */
-export function outputJson(name: string, tensor: Tensor): string {
-  return `{"name":${JSON.stringify(name)},"datatype":"${datatypeOfTensor(tensor)}","shape":[${tensor.dims.join(",")}],"data":${dataJson(tensor)}}`;
-}
-
-/** One entry of `outputs` in a binary response: its values travel after the JSON header. */
-export function binaryOutputJson(name: string, tensor: Tensor, binaryDataSize: number): string {
-  return `{"name":${JSON.stringify(name)},"datatype":"${datatypeOfTensor(tensor)}","shape":[${tensor.dims.join(",")}],"parameters":{"binary_data_size":${binaryDataSize}}}`;
+/**
+ * One entry of the v2 response's `outputs` array: with its values as `data`, or, given the byte
+ * size of its values sent after the JSON header (binary tensor data extension), with that instead.
+ */
+export function outputJson(name: string, tensor: Tensor, binaryDataSize?: number): string {
+  const values = binaryDataSize === undefined ? `"data":${dataJson(tensor)}` : `"parameters":{"binary_data_size":${binaryDataSize}}`;
+  return `{"name":${JSON.stringify(name)},"datatype":"${datatypeOfTensor(tensor)}","shape":[${tensor.dims.join(",")}],${values}}`;
 }
 
 /** Plain JS values per output (used by the v1 protocol's row-wise predictions). */

@@ -12,6 +12,7 @@
 import { badRequest } from "../errors.ts";
 import type { Datatype } from "../registry/manifest.ts";
 import { CODECS, type TypedStorage } from "./datatypes.ts";
+import { fillElements } from "./json-data.ts";
 import { binaryInferRequestSchema, parseWith, type InferInput, type InferRequest } from "./v2-request.ts";
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = "Inference-Header-Content-Length";
@@ -111,20 +112,12 @@ export function encodeBinaryTensor(storage: ArrayBufferView | readonly string[])
 }
 
 /**
- * JSON-style values (flat or nested, as in `data`) → typed storage of the datatype, checked with
- * the same per-element rules as JSON requests. Typed arrays of the right kind are used as they are.
+ * An input's values for the wire: a typed array of the datatype's kind as it is, or JSON-style
+ * values (flat or nested, as in `data`) checked and converted like a JSON request's.
  */
-export function toTensorStorage(datatype: Datatype, values: ArrayLike<unknown> | readonly unknown[]): TypedStorage | string[] {
+export function toTensorStorage(name: string, datatype: Datatype, values: ArrayLike<unknown> | readonly unknown[], elements: number): TypedStorage | string[] {
   if (datatype !== "BYTES" && values instanceof STORAGE_OF[datatype]) return values as TypedStorage;
-  const flat = Array.isArray(values) ? values.flat(Infinity) : Array.from(values);
-  const codec = CODECS[datatype];
-  const storage = codec.allocate(flat.length) as { [index: number]: unknown };
-  flat.forEach((value, i) => {
-    const converted = codec.convert(value);
-    if (converted === undefined) throw new TypeError(`element ${i} (${String(value)}) is not a valid ${datatype}`);
-    storage[i] = converted;
-  });
-  return storage as TypedStorage | string[];
+  return fillElements(name, datatype, CODECS[datatype], Array.isArray(values) ? values : Array.from(values), elements);
 }
 
 function headerLength(value: string, bodyBytes: number): number {

@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { binaryOutputJson, outputJson } from "../inference/outputs.ts";
+import { outputJson } from "../inference/outputs.ts";
 import { findManifest, infer } from "../inference/run.ts";
 import {
   binaryBody,
@@ -35,7 +35,7 @@ async function handleInfer(c: Context<AppEnv>, name: string, version: string | u
     if (!wantsBinaryOutput(request, name)) return outputJson(name, tensor);
     const bytes = encodeBinaryTensor(tensor.data as ArrayBufferView | string[]);
     binary.push(bytes);
-    return binaryOutputJson(name, tensor, bytes.byteLength);
+    return outputJson(name, tensor, bytes.byteLength);
   });
   const header = `${head}${entries.join(",")}]}`;
   if (binary.length === 0) return c.body(header, 200, { "Content-Type": "application/json" });

@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { badRequest, notFound } from "../errors.ts";
-import { MAX_DATA_DEPTH } from "../inference/feeds.ts";
+import { MAX_DATA_DEPTH } from "../protocol/json-data.ts";
 import { checkTensorLimits } from "../inference/limits.ts";
 import { tensorValues } from "../inference/outputs.ts";
 import { findManifest, infer } from "../inference/run.ts";

@@ -31,7 +31,9 @@ interface BinaryPart {
 
 /** A request with every input in binary form (`inputs` → header entries + chunks). */
 function binaryInputs(inputs: readonly JsonTensor[]): BinaryPart {
-  const chunks = inputs.map((input) => encodeBinaryTensor(toTensorStorage(input.datatype as Datatype, input.data)));
+  const chunks = inputs.map((input) =>
+    encodeBinaryTensor(toTensorStorage(input.name, input.datatype as Datatype, input.data, input.shape.reduce((a, b) => a * b, 1))),
+  );
   const entries = inputs.map(({ data: _data, ...input }, i) => ({ ...input, parameters: { binary_data_size: chunks[i].byteLength } }));
   return { header: { inputs: entries }, chunks };
 }

@@ -64,7 +64,7 @@ describe("createMaasClient", () => {
     // JSON-style values are accepted too, and a bad value is refused before anything is sent.
     const nested = await maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [3, 4], data: rows }], { outputs: ["label"] });
     expect(Array.from(nested.outputs[0].data as BigInt64Array)).toEqual(Array.from(labels.data as BigInt64Array));
-    await expect(maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [1, 4], data: [1, 2, "x", 4] }])).rejects.toThrow(/element 2 \(x\) is not a valid FP32/);
+    await expect(maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [1, 4], data: [1, 2, "x", 4] }])).rejects.toThrow(/input "input": element 2 is the string "x", not a valid FP32/);
     const error = await maas.inferBinary("iris", [{ name: "input", datatype: "FP32", shape: [1, 3], data: [1, 2, 3] }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaasApiError);
     expect((error as MaasApiError).status).toBe(400);
