@@ -40,6 +40,12 @@ const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
   "DequantizeLinear->MatMul/Gemm into MatMulNBits with int8 activations, which adds error (onnxruntime-web does not)";
 
+/** What a mode means for the Worker, which serves with onnxruntime-web (README, Compression: which mode to serve). */
+const SERVING_NOTE: Partial<Record<QuantizeMode, string>> = {
+  int8: "  serving: onnxruntime-web computes these weights in fp32 (dequantized on every run): the file is smaller, the Worker's memory is not; --mode int8-dynamic or int4 keep weights small in memory too",
+  fp16: "  serving: onnxruntime-web computes these weights in fp32: the file is smaller, the Worker's memory is not; --mode int8-dynamic or int4 keep weights small in memory too",
+};
+
 function layerLine(l: LayerReport): string {
   const what = l.scheme ?? `kept fp32: ${l.keptBecause}`;
   return `  ${l.weight} [${l.shape.join("x")}] (${l.ops.join(", ")}; ${l.graph}): ${formatBytes(l.bytesBefore)} -> ${formatBytes(l.bytesAfter)}  ${what}`;
@@ -127,6 +133,7 @@ export async function main(args: string[]): Promise<void> {
     ...layers.map(layerLine),
     ...comparisonLines(comparison),
     ...(mode === "int8" ? [INT8_NODE_NOTE] : []),
+    ...(SERVING_NOTE[mode] ? [SERVING_NOTE[mode]] : []),
     ...(evaluation?.lines ?? []),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
