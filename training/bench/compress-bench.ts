@@ -4,35 +4,17 @@
  *   node training/bench/compress-bench.ts [--runs 50] [--json]
  */
 import { parseArgs } from "node:util";
-import { decodeModel, DataType, encodeModel, floatTensor } from "../onnx/model-io.ts";
+import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { quantizeModel } from "../compress/quantize.ts";
 import { QUANTIZE_MODES } from "../compress/quantize-context.ts";
 import { compareOutputs } from "../compress/output-difference.ts";
 import { openModel, runOnce, type Feeds } from "../compress/run-model.ts";
 import { Rng } from "../util/rng.ts";
+import { layerModel } from "./layer-model.ts";
 
 const K = 1024;
 const N = 1024;
 const BATCH = 64;
-
-function layerModel(): Uint8Array {
-  const rng = new Rng(7);
-  const weight = Float32Array.from({ length: K * N }, () => rng.normal() / Math.sqrt(K));
-  const info = (name: string, dims: (number | string)[]) => ({
-    name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
-  });
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: "", version: 17 }],
-    graph: {
-      name: "layer",
-      node: [{ opType: "MatMul", input: ["x", "w"], output: ["y"], name: "matmul" }],
-      initializer: [floatTensor("w", [K, N], weight)],
-      input: [info("x", ["batch", K])],
-      output: [info("y", ["batch", N])],
-    },
-  });
-}
 
 async function timeRuns(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<{ medianMs: number; minMs: number }> {
   const runner = await openModel("web", bytes);
@@ -50,7 +32,7 @@ async function timeRuns(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "50" }, json: { type: "boolean", default: false } } });
 const runs = Number(values.runs);
-const source = layerModel();
+const source = layerModel(K, N);
 const rng = new Rng(11);
 const feeds: Feeds = { x: { type: "float32", dims: [BATCH, K], data: Float32Array.from({ length: BATCH * K }, () => rng.normal()) } };
 const reference = await runOnce("node", source, feeds);

@@ -142,7 +142,7 @@ describe("a good run", () => {
       const text = maas(["quantize", trained, "--mode", "int4", ...extra, "--out", join(dir, `trained-int4${extra.join("")}.onnx`)]);
       expect(text.status).toBe(0);
       expect(text.stdout).toMatch(/^training report dropped: the source model's loss curve and confusion matrix \(\d+ B of metadata\) are not in the output \(--keep-report keeps them\)$/m);
-      expect(text.stdout).not.toMatch(/serving:/); // int4 keeps its weights 4-bit in onnxruntime-web
+      expect(text.stdout).toMatch(/^  serving: onnxruntime-web unpacks these 4-bit weights to fp32 on every run .* --mode int8-dynamic is the fast, small mode to serve$/m);
     });
 
     it("quantize --keep-report keeps it", () => {
@@ -180,7 +180,7 @@ describe("a good run", () => {
       const quiet = maas(["quantize", good, "--mode", "int8", "--out", join(dir, "good-no-report.onnx")]);
       expect(quiet.status).toBe(0);
       expect(quiet.stdout).not.toMatch(/training report/);
-      expect(quiet.stdout).toMatch(/^  serving: onnxruntime-web computes these weights in fp32 .* --mode int8-dynamic or int4/m);
+      expect(quiet.stdout).toMatch(/^  serving: onnxruntime-web dequantizes these weights to fp32 on every run .* --mode int8-dynamic is the fast, small mode to serve$/m);
       const asked = maas(["quantize", good, "--mode", "int8", "--keep-report", "--out", join(dir, "good-no-report-kept.onnx"), "--json"]);
       expect(asked.status).toBe(0);
       expect(JSON.parse(asked.stdout).trainingReport).toEqual({ report: "none", bytes: 0 });

@@ -12,6 +12,7 @@ import { warmUpModel } from "../../../functions/ort/warm-up-model.ts";
 import { graphOpTypes } from "../../../functions/sessions/graph-ops.ts";
 import { graphOptimizationLevel } from "../../../functions/sessions/optimization-level.ts";
 import { prepackingPays } from "../../../functions/sessions/prepacking.ts";
+import { sessionRecipe } from "../../../functions/sessions/session-recipe.ts";
 import { mlp } from "../../../scripts/bench/models.ts";
 import { quantizeModel } from "../../../training/compress/quantize.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
@@ -24,9 +25,10 @@ import { referenceOutputs, type JsonTensor } from "../../fixtures/reference.ts";
 
 ortWeb.env.wasm.numThreads = 1;
 
+/** The options the Worker's session recipe picks for a model. */
 const options = (bytes: Uint8Array) => {
-  const ops = graphOpTypes(bytes);
-  return { level: graphOptimizationLevel(ops), prepacking: prepackingPays(ops) };
+  const { options: chosen } = sessionRecipe(bytes);
+  return { level: chosen.graphOptimizationLevel, prepacking: chosen.extra === undefined };
 };
 
 function quantized(bytes: Uint8Array, mode: "int8" | "int8-dynamic" | "int4"): Uint8Array {
@@ -58,11 +60,14 @@ describe("session options per model", () => {
     expect(graphOptimizationLevel(new Set())).toBe("all");
   });
 
-  it("a plain graph at basic answers in onnxruntime-web like onnxruntime-node at its defaults", async () => {
+  it("a plain graph, handed over by the recipe (external weights, basic, no prepacking), answers in onnxruntime-web like onnxruntime-node at its defaults", async () => {
     const { bytes } = mlp("small", [10, 64, 3]);
     const input: JsonTensor = { name: "x", datatype: "FP32", shape: [8, 10], data: randomFloats(80, 3) };
     const [expected] = await referenceOutputs(bytes, [input]);
-    const session = await ortWeb.InferenceSession.create(bytes, { graphOptimizationLevel: "basic", extra: { session: { disable_prepacking: "1" } } });
+    const recipe = sessionRecipe(bytes);
+    expect(recipe.model.length).toBeLessThan(bytes.length / 4); // the graph only: the weights stay in the blob
+    expect(recipe.options.externalData?.[0].data).toBe(bytes);
+    const session = await ortWeb.InferenceSession.create(recipe.model, recipe.options);
     const outputs = await session.run({ x: new ortWeb.Tensor("float32", Float32Array.from(input.data as number[]), input.shape) });
     const actual = Array.from(outputs[session.outputNames[0]].data as Float32Array);
     expect(Math.max(...actual.map((v, i) => Math.abs(v - (expected.data[i] as number))))).toBeLessThanOrEqual(1e-5);
