@@ -1,0 +1,117 @@
+/**
+ * `npm start` (maas start) as a new user runs it, on a fresh local store: it trains, quantizes
+ * (int8-dynamic) and publishes the default model, serves it, and prints a curl line that answers —
+ * like onnxruntime-node on the published file. A second start reuses what is published.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseFeatureSchema } from "../../../functions/registry/feature-schema.ts";
+import { DEFAULT_MODEL_QUANTIZATION } from "../../../scripts/registry/default-model.ts";
+import { decodeModel } from "../../../training/onnx/model-io.ts";
+import { referencePredictions } from "../browser/served-iris.ts";
+import { REPO, tempDir } from "../registry/helpers.ts";
+
+interface Started {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs `maas start` until it has printed its answer (or exited). */
+function start(stateDir: string, port: number): Promise<Started> {
+  const child = spawn(process.execPath, [join(REPO, "scripts/cli.ts"), "start", "--port", String(port)], {
+    cwd: REPO,
+    env: { ...process.env, MAAS_STATE_DIR: stateDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const started: Started = { child, stdout: "", stderr: "" };
+  return new Promise((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      started.stdout += chunk;
+      if (/^answer: .*\n/m.test(started.stdout)) resolve(started);
+    });
+    child.stderr!.on("data", (chunk) => (started.stderr += chunk));
+    child.on("exit", (code) => reject(new Error(`maas start exited with ${code}: ${started.stderr.slice(-500)}`)));
+  });
+}
+
+async function stop(started: Started | undefined): Promise<void> {
+  if (!started || started.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => started.child.once("exit", resolve));
+  started.child.kill("SIGINT");
+  await exited;
+}
+
+/** The request in the printed curl line: URL and JSON body. */
+function printedCurl(stdout: string): { url: string; body: string } {
+  const match = /^curl -s (\S+) -H 'Content-Type: application\/json' -d '(.*)'$/m.exec(stdout);
+  if (!match) throw new Error(`no curl line in:\n${stdout}`);
+  return { url: match[1], body: match[2] };
+}
+
+describe("npm start on a fresh store", () => {
+  let state: { path: string; remove: () => Promise<void> };
+  let first: Started | undefined;
+  let port: number;
+
+  beforeAll(async () => {
+    state = await tempDir("maas-start-");
+    port = await freePort();
+    first = await start(state.path, port);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stop(first);
+    await state?.remove();
+  });
+
+  it("trains, quantizes to int8-dynamic, publishes, and says so", () => {
+    expect(first!.stderr).toMatch(/\[2\/4\] no iris model yet: training/);
+    expect(first!.stderr).toMatch(new RegExp(`quantized to ${DEFAULT_MODEL_QUANTIZATION} in`));
+    expect(first!.stderr).toMatch(/accuracy on the bundled data: fp32 0\.\d+, int8-dynamic 0\.\d+/);
+    expect(first!.stdout).toMatch(new RegExp(`ready in [\\d.]+ s: iris version 1 at http://127\\.0\\.0\\.1:${port}`));
+  });
+
+  it("prints a curl line that answers like onnxruntime-node on the published file", async () => {
+    const { url, body } = printedCurl(first!.stdout);
+    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { predictions: Array<{ label: string; probabilities: Record<string, number> }> };
+    expect(JSON.stringify(answer)).toBe(/^answer: (.*)$/m.exec(first!.stdout)![1]);
+
+    const published = new Uint8Array(readFileSync(join(REPO, ".maas/models/iris", `model.${DEFAULT_MODEL_QUANTIZATION}.onnx`)));
+    const metadata = Object.fromEntries((decodeModel(published).metadataProps ?? []).map((p) => [p.key!, p.value!]));
+    const schema = parseFeatureSchema(metadata)!;
+    const [expected] = (await referencePredictions(published, schema, JSON.parse(body).instances)) as typeof answer.predictions;
+    expect(answer.predictions[0].label).toBe(expected.label);
+    for (const [label, p] of Object.entries(expected.probabilities)) expect(answer.predictions[0].probabilities[label]).toBeCloseTo(p, 5);
+
+    const metadataAnswer = (await (await fetch(`http://127.0.0.1:${port}/v2/models/iris`)).json()) as { parameters: { quantization?: string } };
+    expect(metadataAnswer.parameters.quantization).toBe(DEFAULT_MODEL_QUANTIZATION);
+  });
+
+  it("a second start reuses the published model", async () => {
+    await stop(first);
+    first = undefined;
+    const again = await start(state.path, port);
+    try {
+      expect(again.stderr).toMatch(/iris version 1 is published \(int8-dynamic, [\d.]+ KiB\): reusing it/);
+      expect(again.stderr).not.toMatch(/training/);
+      const { url, body } = printedCurl(again.stdout);
+      expect((await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).status).toBe(200);
+    } finally {
+      await stop(again);
+    }
+  }, 180_000);
+});
