@@ -11,24 +11,11 @@
  */
 import { badRequest } from "../errors.ts";
 import type { Datatype } from "../registry/manifest.ts";
-import { CODECS, type TypedStorage } from "./datatypes.ts";
+import { CODECS, STORAGE_OF, type TypedStorage } from "./datatypes.ts";
 import { fillElements } from "./json-data.ts";
 import { binaryInferRequestSchema, parseWith, type InferInput, type InferRequest } from "./v2-request.ts";
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = "Inference-Header-Content-Length";
-
-/** Bytes per element of each fixed-size datatype (BYTES has none). */
-export const ELEMENT_BYTES: Record<Exclude<Datatype, "BYTES">, number> = {
-  BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2,
-  UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8,
-};
-
-type StorageConstructor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedStorage; BYTES_PER_ELEMENT: number };
-
-const STORAGE_OF: Record<Exclude<Datatype, "BYTES">, StorageConstructor> = {
-  BOOL: Uint8Array, UINT8: Uint8Array, INT8: Int8Array, UINT16: Uint16Array, INT16: Int16Array, FP16: Uint16Array,
-  UINT32: Uint32Array, INT32: Int32Array, FP32: Float32Array, UINT64: BigUint64Array, INT64: BigInt64Array, FP64: Float64Array,
-};
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -59,11 +46,11 @@ export function decodeBinaryTensor(
   options: { allowNonFinite?: boolean } = {},
 ): TypedStorage | string[] {
   if (datatype === "BYTES") return decodeStrings(name, bytes, elements);
-  const size = ELEMENT_BYTES[datatype];
+  const Storage = STORAGE_OF[datatype];
+  const size = Storage.BYTES_PER_ELEMENT;
   if (bytes.byteLength !== elements * size) {
     throw badRequest(`input "${name}" has ${bytes.byteLength} bytes of binary data, but its shape needs ${elements * size} (${elements} × ${size})`);
   }
-  const Storage = STORAGE_OF[datatype];
   const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
   const storage = new Storage(aligned.buffer, aligned.byteOffset, elements);
   if (datatype === "BOOL") {

@@ -33,6 +33,22 @@ export type TypedStorage =
   | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array
   | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 
+type FixedSizeDatatype = Exclude<Datatype, "BYTES">;
+
+export interface StorageConstructor {
+  new (length: number): TypedStorage;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedStorage;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The typed array each fixed-size datatype is stored in (BOOL one byte each; FP16 as its bit patterns). */
+export const STORAGE_OF: Record<FixedSizeDatatype, StorageConstructor> = {
+  BOOL: Uint8Array, UINT8: Uint8Array, INT8: Int8Array, UINT16: Uint16Array, INT16: Int16Array, FP16: Uint16Array,
+  UINT32: Uint32Array, INT32: Int32Array, FP32: Float32Array, UINT64: BigUint64Array, INT64: BigInt64Array, FP64: Float64Array,
+};
+
+const storage = (datatype: FixedSizeDatatype) => (n: number) => new STORAGE_OF[datatype](n);
+
 /** How one datatype is stored and how a JSON element is checked and converted. */
 export interface ElementCodec {
   allocate(length: number): TypedStorage | string[];
@@ -57,19 +73,19 @@ function bigInteger(min: bigint, max: bigint): (value: unknown) => bigint | unde
 const finite = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
 
 export const CODECS: Record<Datatype, ElementCodec> = {
-  BOOL: { allocate: (n) => new Uint8Array(n), convert: (v) => (v === true || v === 1 ? 1 : v === false || v === 0 ? 0 : undefined) },
-  UINT8: { allocate: (n) => new Uint8Array(n), convert: integer(0, 255) },
-  UINT16: { allocate: (n) => new Uint16Array(n), convert: integer(0, 65535) },
-  UINT32: { allocate: (n) => new Uint32Array(n), convert: integer(0, 4294967295) },
-  UINT64: { allocate: (n) => new BigUint64Array(n), convert: bigInteger(0n, 2n ** 64n - 1n) },
-  INT8: { allocate: (n) => new Int8Array(n), convert: integer(-128, 127) },
-  INT16: { allocate: (n) => new Int16Array(n), convert: integer(-32768, 32767) },
-  INT32: { allocate: (n) => new Int32Array(n), convert: integer(-2147483648, 2147483647) },
-  INT64: { allocate: (n) => new BigInt64Array(n), convert: bigInteger(-(2n ** 63n), 2n ** 63n - 1n) },
+  BOOL: { allocate: storage("BOOL"), convert: (v) => (v === true || v === 1 ? 1 : v === false || v === 0 ? 0 : undefined) },
+  UINT8: { allocate: storage("UINT8"), convert: integer(0, 255) },
+  UINT16: { allocate: storage("UINT16"), convert: integer(0, 65535) },
+  UINT32: { allocate: storage("UINT32"), convert: integer(0, 4294967295) },
+  UINT64: { allocate: storage("UINT64"), convert: bigInteger(0n, 2n ** 64n - 1n) },
+  INT8: { allocate: storage("INT8"), convert: integer(-128, 127) },
+  INT16: { allocate: storage("INT16"), convert: integer(-32768, 32767) },
+  INT32: { allocate: storage("INT32"), convert: integer(-2147483648, 2147483647) },
+  INT64: { allocate: storage("INT64"), convert: bigInteger(-(2n ** 63n), 2n ** 63n - 1n) },
   // Half floats travel as their bit patterns (what onnxruntime accepts everywhere).
-  FP16: { allocate: (n) => new Uint16Array(n), convert: (v) => (typeof v === "number" && Number.isFinite(v) ? toHalfBits(v) : undefined) },
-  FP32: { allocate: (n) => new Float32Array(n), convert: finite },
-  FP64: { allocate: (n) => new Float64Array(n), convert: finite },
+  FP16: { allocate: storage("FP16"), convert: (v) => (typeof v === "number" && Number.isFinite(v) ? toHalfBits(v) : undefined) },
+  FP32: { allocate: storage("FP32"), convert: finite },
+  FP64: { allocate: storage("FP64"), convert: finite },
   BYTES: { allocate: (n) => new Array<string>(n), convert: (v) => (typeof v === "string" ? v : undefined) },
 };
 

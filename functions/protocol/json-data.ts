@@ -11,7 +11,8 @@ export const MAX_DATA_DEPTH = 32;
 
 /** Flattens (possibly nested) row-major JSON data into freshly allocated storage. */
 export function fillElements(name: string, datatype: Datatype, codec: ElementCodec, data: unknown[], expected: number, maxDepth = MAX_DATA_DEPTH): TypedStorage | string[] {
-  const storage = codec.allocate(expected) as { [index: number]: unknown; length: number };
+  const storage = codec.allocate(expected);
+  const slots = storage as { [index: number]: unknown };
   let count = 0;
   const visit = (values: unknown[], depth: number): void => {
     for (const value of values) {
@@ -30,7 +31,7 @@ export function fillElements(name: string, datatype: Datatype, codec: ElementCod
               : `input "${name}": element ${count} is ${describeValue(value)}, not a valid ${datatype}`,
           );
         }
-        storage[count] = converted;
+        slots[count] = converted;
       }
       count++;
     }
@@ -39,5 +40,5 @@ export function fillElements(name: string, datatype: Datatype, codec: ElementCod
   if (count !== expected) {
     throw badRequest(`input "${name}" has ${count} elements, but its shape needs ${expected}`);
   }
-  return storage as unknown as TypedStorage | string[];
+  return storage;
 }
