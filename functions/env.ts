@@ -23,6 +23,8 @@ export interface Env {
   PUBLIC_MODELS?: string;
   /** Comma-separated origins allowed by CORS; empty (the default) sends no CORS headers. */
   CORS_ORIGINS?: string;
+  /** Which requests get a JSON log line: "all" (the default), "errors" (status >= 400) or "off". */
+  REQUEST_LOG?: string;
 
   /** Rate limiting (Workers rate-limiting bindings); each is optional. */
   RATE_LIMIT_KEY?: RateLimit;

@@ -17,6 +17,16 @@ export interface Settings {
   allowAnonymous: boolean;
   publicModels: ReadonlySet<string>;
   corsOrigins: readonly string[];
+  requestLog: RequestLogMode;
+}
+
+/** "errors" logs responses with status >= 400 only; "off" skips the log middleware altogether. */
+export type RequestLogMode = "all" | "errors" | "off";
+const REQUEST_LOG_MODES: readonly RequestLogMode[] = ["all", "errors", "off"];
+
+function requestLogMode(value: string | undefined): RequestLogMode {
+  const mode = value?.trim().toLowerCase();
+  return REQUEST_LOG_MODES.find((m) => m === mode) ?? "all";
 }
 
 function nonNegative(value: string | undefined, fallback: number): number {
@@ -48,6 +58,7 @@ function readSettings(env: Env): Settings {
     allowAnonymous: env.ALLOW_ANONYMOUS === "true",
     publicModels: new Set(list(env.PUBLIC_MODELS)),
     corsOrigins: list(env.CORS_ORIGINS),
+    requestLog: requestLogMode(env.REQUEST_LOG),
   };
 }
 

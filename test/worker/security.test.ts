@@ -221,4 +221,19 @@ describe("request log", () => {
     expect(lines.join("\n")).not.toContain(alice);
     expect(lines.join("\n")).not.toContain("maas_wrong");
   });
+
+  it("REQUEST_LOG=errors logs only refused or failed requests, =off logs nothing, an unknown value logs all", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const both = async (vars: Partial<Env>) => {
+      lines.length = 0;
+      expect((await fetchWith({ ...keyed, ...vars }, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${alice}` }))).status).toBe(200);
+      expect((await fetchWith({ ...keyed, ...vars }, "/v2/models/mlp/infer", inferInit({ Authorization: "Bearer maas_wrong" }))).status).toBe(401);
+      return lines.map((l) => JSON.parse(l).status);
+    };
+    expect(await both({ REQUEST_LOG: "errors" })).toEqual([401]);
+    expect(await both({ REQUEST_LOG: "off" })).toEqual([]);
+    expect(await both({ REQUEST_LOG: "verbose" })).toEqual([200, 401]);
+    expect(await both({ REQUEST_LOG: " ERRORS " })).toEqual([401]);
+  });
 });
