@@ -1,7 +1,9 @@
 /**
  * Live sessions per isolate, keyed by blob sha256 (two versions with the same bytes share one).
  * Concurrent first requests share one load; a failed load is never cached; when the models'
- * bytes exceed the budget, the least recently used idle sessions are released.
+ * bytes would exceed the budget, the least recently used sessions are released — before a new
+ * model loads, not after: onnxruntime-web's wasm memory never shrinks, so the new session should
+ * reuse the space of the ones it replaces rather than grow the heap past the budget.
  */
 import { unavailable } from "../errors.ts";
 import type { Manifest } from "../registry/manifest.ts";
@@ -60,6 +62,7 @@ export class ModelCache {
       this.#entries.delete(manifest.sha256);
       this.#entries.set(manifest.sha256, entry);
     } else {
+      this.#evictOverBudget(manifest.bytes);
       entry = { bytes: manifest.bytes, loading: load(manifest), inUse: 0, evicted: false };
       this.#entries.set(manifest.sha256, entry);
       const created = entry;
@@ -96,8 +99,9 @@ export class ModelCache {
     };
   }
 
-  #evictOverBudget(): void {
-    let total = 0;
+  /** Releases least recently used live sessions until the cached bytes plus `incoming` fit the budget. */
+  #evictOverBudget(incoming = 0): void {
+    let total = incoming;
     for (const entry of this.#entries.values()) total += entry.bytes;
     for (const [sha, entry] of this.#entries) {
       if (total <= this.budgetBytes) break;

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { loadModel } from "../../functions/sessions/load-model.ts";
+import { runExclusive } from "../../functions/sessions/exclusive.ts";
 import { ModelCache } from "../../functions/sessions/model-cache.ts";
 import { publishFixture } from "./seed.ts";
 
@@ -68,6 +69,27 @@ describe("ModelCache", () => {
     const outputs = await held.model.session.run(feeds);
     expect(outputs.probs.dims).toEqual([1, 3]);
     held.release();
+  });
+
+  it("makes room before a new model loads, so the new session can reuse the memory of the one it replaces", async () => {
+    const [a, b] = manifests();
+    const cache = new ModelCache(Math.floor(a.bytes * 1.5));
+    const { loads, load } = countingLoader();
+    const first = await cache.acquire(a, load);
+    const replaced = first.model.session;
+    first.release();
+    const feeds = { x: new (await import("../../functions/ort/runtime.ts")).ort.Tensor("float32", new Float32Array(4), [1, 4]) };
+    let replacedStillRuns: boolean | undefined;
+    const second = await cache.acquire(b, async (manifest) => {
+      await runExclusive(async () => undefined); // after every session call queued before this load
+      replacedStillRuns = await replaced.run(feeds).then(() => true, () => false);
+      return load(manifest);
+    });
+    expect(replacedStillRuns).toBe(false);
+    expect(cache.has(a.sha256)).toBe(false);
+    expect(cache.has(b.sha256)).toBe(true);
+    expect(loads).toEqual([a.name, b.name]);
+    second.release();
   });
 
   it("a failed load is not cached", async () => {
