@@ -47,7 +47,7 @@ function readSettings(env: Env): Settings {
     apiKeysError = (error as Error).message;
   }
   return {
-    modelCacheBudgetBytes: nonNegative(env.MODEL_CACHE_BUDGET_MB, 64) * 1024 * 1024,
+    modelCacheBudgetBytes: nonNegative(env.MODEL_CACHE_BUDGET_MB, 40) * 1024 * 1024,
     maxBodyBytes: nonNegative(env.MAX_BODY_BYTES, 8 * 1024 * 1024),
     aliasCacheMs: nonNegative(env.ALIAS_CACHE_MS, 2000),
     maxTensorElements: nonNegative(env.MAX_TENSOR_ELEMENTS, 4 * 1024 * 1024),

@@ -52,7 +52,7 @@ export class ModelCache {
   async acquire(manifest: Manifest, load: (manifest: Manifest) => Promise<LoadedModel>): Promise<Lease> {
     if (manifest.bytes > this.budgetBytes) {
       throw unavailable(
-        `model "${manifest.name}" version "${manifest.version}" (${manifest.bytes} bytes) is larger than this server's model memory budget (${this.budgetBytes} bytes)`,
+        `model "${manifest.name}" version "${manifest.version}" (${manifest.bytes} bytes) is larger than this server's model memory budget (${this.budgetBytes} bytes, MODEL_CACHE_BUDGET_MB)`,
       );
     }
     const started = Date.now();
