@@ -14,6 +14,7 @@ import { quantizeModel } from "../../training/compress/quantize.ts";
 import { buildBundle, measureBundle } from "./bundle.ts";
 import { measureColdStart, type ColdStart } from "./cold-start.ts";
 import { publish } from "./disk-registry.ts";
+import { measureIsolatePeak, readIsolateMemory, type IsolateMemory } from "./isolate-memory.ts";
 import { measureLoad, type LoadResult } from "./load.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
@@ -37,6 +38,7 @@ const BIN = join(ROOT, "node_modules/.bin");
 const WORKER_PORT = 18787;
 const NODE_PORT = 18788;
 const BARE_PORT = 18789;
+const INSPECTOR_PORT = 18790;
 const started = Date.now();
 const loadAverageAtStart = loadavg();
 
@@ -90,8 +92,13 @@ const workerdConfig = (port: number, barePort?: number, codeOnly = false) =>
     path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}.capnp`),
     codeOnly,
   });
-const startWorker = (port: number, barePort?: number, codeOnly = false): Promise<ServerProcess> =>
-  startServer(join(BIN, "workerd"), ["serve", workerdConfig(port, barePort, codeOnly)], port, "/v2/health/live");
+const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number): Promise<ServerProcess> =>
+  startServer(
+    join(BIN, "workerd"),
+    ["serve", workerdConfig(port, barePort, codeOnly), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
+    port,
+    "/v2/health/live",
+  );
 const startNode = (port: number): Promise<ServerProcess> =>
   startServer(process.execPath, [join(import.meta.dirname, "node-server.ts"), String(port), nodeModelsJson], port, "/v2/health/live");
 
@@ -132,14 +139,28 @@ for (let i = 0; i < 3; i++) {
   codeOnly.push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
   await server.stop();
 }
-const workerdCodeOnly = { startupMs: Math.min(...codeOnly.map((c) => c.startupMs)), rssBytes: Math.min(...codeOnly.map((c) => c.rssBytes)) };
-const coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; node: ColdStart }[] = [];
+let codeOnlyIsolate: IsolateMemory;
+{
+  const server = await startWorker(WORKER_PORT, undefined, true, INSPECTOR_PORT);
+  try {
+    codeOnlyIsolate = await readIsolateMemory(INSPECTOR_PORT);
+  } finally {
+    await server.stop();
+  }
+}
+const workerdCodeOnly = {
+  startupMs: Math.min(...codeOnly.map((c) => c.startupMs)),
+  rssBytes: Math.min(...codeOnly.map((c) => c.rssBytes)),
+  isolate: codeOnlyIsolate,
+};
+const coldStarts: BenchResults["coldStarts"] = [];
 for (const cold of coldModels) {
   step(`  ${cold.label}`);
   coldStarts.push({
     label: cold.label,
     worker: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, undefined, workerdCodeOnly.rssBytes),
     workerWarmIsolate: await measureColdStart(() => startWorker(WORKER_PORT), cold.name, cold.widths, cold.bytes, { model: "small", widths: config.small }, workerdCodeOnly.rssBytes),
+    workerIsolate: await measureIsolatePeak(() => startWorker(WORKER_PORT, undefined, false, INSPECTOR_PORT), INSPECTOR_PORT, cold.name, cold.widths, cold.bytes),
     node: await measureColdStart(() => startNode(NODE_PORT), cold.name, cold.widths, cold.bytes),
   });
 }
