@@ -32,11 +32,11 @@ export interface ColdStart {
   servingBytes?: number;
 }
 
-function inferBody(widths: readonly number[]): string {
+export function inferBody(widths: readonly number[]): string {
   return JSON.stringify({ inputs: [{ name: "x", shape: [1, widths[0]], datatype: "FP32", data: inputRows(widths, 1) }] });
 }
 
-async function timedInfer(server: ServerProcess, model: string, body: string): Promise<{ ms: number; serverTiming: string }> {
+export async function timedInfer(server: ServerProcess, model: string, body: string): Promise<{ ms: number; serverTiming: string }> {
   const started = performance.now();
   const response = await fetch(`${server.baseUrl}/v2/models/${model}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
   const text = await response.text();

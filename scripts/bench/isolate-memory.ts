@@ -6,7 +6,7 @@
  * own buffers; this is the isolate's share of it. A separate process from the timed cold start: an
  * attached inspector may slow V8 down.
  */
-import { inputRows } from "./models.ts";
+import { inferBody, timedInfer } from "./cold-start.ts";
 import type { ServerProcess } from "./server-process.ts";
 
 export interface IsolateMemory {
@@ -89,16 +89,10 @@ export async function measureIsolatePeak(
   prime?: { model: string; widths: readonly number[] },
 ): Promise<IsolatePeak> {
   const server = await start();
-  const infer = async (name: string, w: readonly number[]) => {
-    const body = JSON.stringify({ inputs: [{ name: "x", shape: [1, w[0]], datatype: "FP32", data: inputRows(w, 1) }] });
-    const response = await fetch(`${server.baseUrl}/v2/models/${name}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${name}: ${response.status} ${text.slice(0, 300)}`);
-  };
   try {
-    if (prime) await infer(prime.model, prime.widths);
+    if (prime) await timedInfer(server, prime.model, inferBody(prime.widths));
     const idle = await readIsolateMemory(inspectorPort);
-    await infer(model, widths);
+    await timedInfer(server, model, inferBody(widths));
     const afterFirstAnswer = await readIsolateMemory(inspectorPort);
     const peakBytes =
       afterFirstAnswer.wasmMemoryBytes +
