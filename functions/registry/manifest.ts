@@ -40,6 +40,12 @@ export const manifestSchema = z.object({
   /** sha256 (hex) of the ONNX bytes; the blob is stored under it. */
   sha256: z.string().regex(SHA256_PATTERN),
   bytes: z.number().int().positive(),
+  /**
+   * Estimated bytes onnxruntime-web holds for the model (functions/sessions/heap-estimate.ts): what
+   * the Worker's session cache charges against its budget. More than `bytes` for encodings ORT turns
+   * back into fp32 (weight-only int8, int4, fp16). Absent in older manifests: `bytes` is charged.
+   */
+  memoryBytes: z.number().int().positive().optional(),
   platform: z.literal("onnx"),
   inputs: z.array(tensorSpecSchema).min(1),
   outputs: z.array(tensorSpecSchema).min(1),

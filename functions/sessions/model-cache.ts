@@ -1,7 +1,7 @@
 /**
  * Live sessions per isolate, keyed by blob sha256 (two versions with the same bytes share one).
  * Concurrent first requests share one load; a failed load is never cached; when the models'
- * bytes would exceed the budget, the least recently used sessions are released — before a new
+ * memory (the manifests' memoryBytes estimate) would exceed the budget, the least recently used sessions are released — before a new
  * model loads, not after: onnxruntime-web's wasm memory never shrinks, so the new session should
  * reuse the space of the ones it replaces rather than grow the heap past the budget.
  */
@@ -10,11 +10,17 @@ import type { Manifest } from "../registry/manifest.ts";
 import { runExclusive } from "./exclusive.ts";
 import type { LoadedModel } from "./load-model.ts";
 
+/** What a model costs the budget: ORT's memory for it as the manifest estimates it, and never less than the file. */
+function chargeOf(manifest: Manifest): number {
+  return Math.max(manifest.bytes, manifest.memoryBytes ?? 0);
+}
+
 function releaseSession(model: LoadedModel | undefined): void {
   if (model) void runExclusive(() => model.session.release()).catch(() => undefined);
 }
 
 interface Entry {
+  /** What this model is charged against the budget. */
   bytes: number;
   loading: Promise<LoadedModel>;
   model?: LoadedModel;
@@ -50,9 +56,11 @@ export class ModelCache {
 
   /** A session for the manifest's blob; `load` runs only when no load is cached or in flight. */
   async acquire(manifest: Manifest, load: (manifest: Manifest) => Promise<LoadedModel>): Promise<Lease> {
-    if (manifest.bytes > this.budgetBytes) {
+    const charge = chargeOf(manifest);
+    if (charge > this.budgetBytes) {
+      const held = charge === manifest.bytes ? "" : `, ~${charge} bytes once onnxruntime-web holds it`;
       throw unavailable(
-        `model "${manifest.name}" version "${manifest.version}" (${manifest.bytes} bytes) is larger than this server's model memory budget (${this.budgetBytes} bytes, MODEL_CACHE_BUDGET_MB)`,
+        `model "${manifest.name}" version "${manifest.version}" (${manifest.bytes} bytes${held}) is larger than this server's model memory budget (${this.budgetBytes} bytes, MODEL_CACHE_BUDGET_MB)`,
       );
     }
     const started = Date.now();
@@ -62,8 +70,8 @@ export class ModelCache {
       this.#entries.delete(manifest.sha256);
       this.#entries.set(manifest.sha256, entry);
     } else {
-      this.#evictOverBudget(manifest.bytes);
-      entry = { bytes: manifest.bytes, loading: load(manifest), inUse: 0, evicted: false };
+      this.#evictOverBudget(charge);
+      entry = { bytes: charge, loading: load(manifest), inUse: 0, evicted: false };
       this.#entries.set(manifest.sha256, entry);
       const created = entry;
       created.loading.then(

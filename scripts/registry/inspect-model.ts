@@ -1,12 +1,14 @@
 /**
  * What the publisher learns from an ONNX file before publishing it: that onnxruntime-node can
- * load it, its inputs/outputs (as v2 tensor specs), its producer and metadata — all turned into
- * the registry's manifest (functions/registry/manifest.ts).
+ * load it, its inputs/outputs (as v2 tensor specs), its producer and metadata, what it will cost the
+ * Worker's onnxruntime-web in memory — all turned into the registry's manifest
+ * (functions/registry/manifest.ts).
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
+import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 
 export interface OnnxDescription {
@@ -87,6 +89,7 @@ export async function manifestFor(
     version: options.version,
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
+    memoryBytes: estimateHeapBytes(bytes),
     platform: "onnx",
     inputs: description.inputs,
     outputs: description.outputs,

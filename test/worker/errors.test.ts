@@ -155,6 +155,15 @@ describe("models that cannot be loaded are 503, not cached, and harm no other mo
     await moveAlias(env.MODELS, "huge", "latest", { version: fixture.version });
     await expectError(await post("/v2/models/huge/infer", { inputs: fixture.case.inputs }), 503, /larger than this server's model memory budget \(\d+ bytes, MODEL_CACHE_BUDGET_MB\)/);
   });
+
+  it("a small file that onnxruntime-web would hold in more memory than the budget", async () => {
+    const fixture = spare()[1];
+    // e.g. an int4 file: ORT keeps an fp32 copy of its weights (the publisher's memoryBytes estimate).
+    await writeManifest(env.MODELS, { ...fixture.manifest, name: "expands", memoryBytes: 4 * 1024 ** 3 });
+    await moveAlias(env.MODELS, "expands", "latest", { version: fixture.version });
+    const res = await post("/v2/models/expands/infer", { inputs: fixture.case.inputs });
+    await expectError(res, 503, new RegExp(`\\(${fixture.manifest.bytes} bytes, ~${4 * 1024 ** 3} bytes once onnxruntime-web holds it\\) is larger than this server's model memory budget`));
+  });
 });
 
 describe("concurrent first requests share one load", () => {

@@ -3,7 +3,9 @@
  * memory and run time for one K×K MatMul layer, handed to ORT as the Worker does
  * (functions/sessions/session-recipe.ts: external weights, prepacking, optimization level).
  * Memory is the growth of ORT's wasm heap, which never shrinks — so each mode runs in a fresh
- * process, and the figure is the heap's peak. Not a test: figures depend on the machine.
+ * process, and the figure is the heap's peak; beside it, the estimate the Worker's session cache
+ * charges (heap-estimate.ts; test/node/worker-units/heap-estimate.test.ts holds it to this
+ * measurement). Not a test itself: times depend on the machine.
  *   node training/bench/serving-modes.ts [--size 4096] [--runs 10] [--json]
  */
 import { spawnSync } from "node:child_process";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-web";
+import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
 import { quantizeModel } from "../compress/quantize.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
@@ -23,6 +26,8 @@ interface ModeFigures {
   fileBytes: number;
   /** Growth of onnxruntime-web's wasm heap from loading the model and running it (the heap never shrinks: this is its peak). */
   wasmHeapBytes: number;
+  /** What the Worker's session cache charges for the file (functions/sessions/heap-estimate.ts). */
+  estimatedHeapBytes: number;
   batch1Ms: number;
   batch64Ms: number;
 }
@@ -77,7 +82,7 @@ async function measure(mode: string, path: string): Promise<ModeFigures> {
   const session = await ort.InferenceSession.create(model, options);
   const batch1Ms = await medianRunMs(session, 1);
   const batch64Ms = await medianRunMs(session, 64);
-  return { mode, fileBytes: bytes.length, wasmHeapBytes: wasmMemory!.buffer.byteLength - before, batch1Ms, batch64Ms };
+  return { mode, fileBytes: bytes.length, wasmHeapBytes: wasmMemory!.buffer.byteLength - before, estimatedHeapBytes: estimateHeapBytes(bytes), batch1Ms, batch64Ms };
 }
 
 if (values.child) {
@@ -104,9 +109,11 @@ if (values.child) {
   } else {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     process.stdout.write(`MatMul ${size}x${size} in onnxruntime-web (wasm, 1 thread, handed over as the Worker does), median of ${runs} runs, one process per mode\n`);
-    process.stdout.write(`${"mode".padEnd(14)}${"file".padStart(11)}${"wasm heap".padStart(12)}${"batch 1".padStart(11)}${"batch 64".padStart(11)}\n`);
+    process.stdout.write(`${"mode".padEnd(14)}${"file".padStart(11)}${"wasm heap".padStart(12)}${"estimated".padStart(12)}${"batch 1".padStart(11)}${"batch 64".padStart(11)}\n`);
     for (const r of rows) {
-      process.stdout.write(`${r.mode.padEnd(14)}${mib(r.fileBytes).padStart(11)}${`+${mib(r.wasmHeapBytes)}`.padStart(12)}${`${r.batch1Ms.toFixed(1)} ms`.padStart(11)}${`${r.batch64Ms.toFixed(1)} ms`.padStart(11)}\n`);
+      process.stdout.write(
+        `${r.mode.padEnd(14)}${mib(r.fileBytes).padStart(11)}${`+${mib(r.wasmHeapBytes)}`.padStart(12)}${mib(r.estimatedHeapBytes).padStart(12)}${`${r.batch1Ms.toFixed(1)} ms`.padStart(11)}${`${r.batch64Ms.toFixed(1)} ms`.padStart(11)}\n`,
+      );
     }
   }
 }

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { estimateHeapBytes } from "../../../functions/sessions/heap-estimate.ts";
 import { TRAINING_KEY } from "../../../training/export/inference-graph.ts";
 import { DataType, decodeModel, floatTensor, readMetadata } from "../../../training/onnx/model-io.ts";
 import { trainFromRecords } from "../../../training/pipeline.ts";
@@ -138,11 +139,14 @@ describe("a good run", () => {
       expect(summary.trainingReport).toEqual({ report: "dropped", bytes });
       expect(summary.reportBytesStripped).toBe(bytes);
       expect(summary.size.after.bytes).toBe(readFileSync(out).length);
+      expect(summary.workerMemory.after).toBe(estimateHeapBytes(new Uint8Array(readFileSync(out))));
+      expect(summary.workerMemory.after).toBeGreaterThan(summary.size.after.bytes); // int8 weights are held as fp32 too
 
       const text = maas(["quantize", trained, "--mode", "int4", ...extra, "--out", join(dir, `trained-int4${extra.join("")}.onnx`)]);
       expect(text.status).toBe(0);
       expect(text.stdout).toMatch(/^training report dropped: the source model's loss curve and confusion matrix \(\d+ B of metadata\) are not in the output \(--keep-report keeps them\)$/m);
       expect(text.stdout).toMatch(/^  serving: onnxruntime-web unpacks these 4-bit weights to fp32 on every run .* --mode int8-dynamic is the fast, small mode to serve$/m);
+      expect(text.stdout).toMatch(/^  Worker memory: onnxruntime-web holds ~[\d.]+ [KM]?i?B for the output \(~[\d.]+ [KM]?i?B for the input\); this is what MODEL_CACHE_BUDGET_MB is charged$/m);
     });
 
     it("quantize --keep-report keeps it", () => {

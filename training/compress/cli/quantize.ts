@@ -6,6 +6,7 @@
  * that before it was the default, is still accepted and changes nothing.
  */
 import { parseArgs } from "node:util";
+import { estimateHeapBytes } from "../../../functions/sessions/heap-estimate.ts";
 import { CliError } from "../../../scripts/cli-error.ts";
 import { encodeModel } from "../../onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../compare-models.ts";
@@ -121,8 +122,10 @@ export async function main(args: string[]): Promise<void> {
 
   const before = fileSize(bytes);
   const after = fileSize(output);
+  // What the Worker's session cache will charge for each file (MODEL_CACHE_BUDGET_MB).
+  const workerMemory = { before: estimateHeapBytes(bytes), after: estimateHeapBytes(output) };
   const summary = {
-    command: "quantize", mode, input, output: values.out, size: { before, after },
+    command: "quantize", mode, input, output: values.out, size: { before, after }, workerMemory,
     trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
     layers, difference: comparison, evaluation,
@@ -140,6 +143,7 @@ export async function main(args: string[]): Promise<void> {
     ...comparisonLines(comparison),
     ...(mode === "int8" ? [INT8_NODE_NOTE] : []),
     ...(SERVING_NOTE[mode] ? [SERVING_NOTE[mode]] : []),
+    `  Worker memory: onnxruntime-web holds ~${formatBytes(workerMemory.after)} for the output (~${formatBytes(workerMemory.before)} for the input); this is what MODEL_CACHE_BUDGET_MB is charged`,
     ...(evaluation?.lines ?? []),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,0 +1,77 @@
+/**
+ * What a model will hold in onnxruntime-web's wasm memory, estimated from its graph: the figure the
+ * session cache's budget charges (model-cache.ts), written into the manifest by the publisher.
+ *
+ * ORT keeps one copy of every weight (about the file's bytes), and more for some encodings —
+ * measured with `npm run bench:serving` on a 4096×4096 layer: weight-only int8 (DequantizeLinear)
+ * is dequantized into an fp32 copy that stays (+4 bytes per stored byte), int4 MatMulNBits likewise
+ * (+8: two 4-bit weights per byte become two floats), float16 weights that go through Cast are cast
+ * to fp32 at load (+2). int8-dynamic (MatMulInteger) keeps its int8 weights: nothing extra.
+ * Only the main graph is read; subgraph weights count once.
+ */
+import { fields, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type Field } from "./protobuf-fields.ts";
+
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const NODE_INPUT = 1;
+const NODE_OP_TYPE = 4;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_NAME = 8;
+
+// TensorProto.DataType values.
+const UINT8 = 2;
+const INT8 = 3;
+const FLOAT16 = 10;
+const UINT4 = 21;
+const INT4 = 22;
+
+/** Bytes ORT holds beyond the stored one, per stored byte, by the tensor's type and the ops reading it. */
+function extraPerStoredByte(dataType: number, readers: ReadonlySet<string> | undefined): number {
+  if (!readers) return 0;
+  if (readers.has("MatMulNBits") && dataType === UINT8) return 8;
+  if (readers.has("DequantizeLinear")) {
+    if (dataType === INT8 || dataType === UINT8) return 4;
+    if (dataType === INT4 || dataType === UINT4) return 8;
+  }
+  if (readers.has("Cast") && dataType === FLOAT16) return 2;
+  return 0;
+}
+
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array, field: Field) => decoder.decode(bytes.subarray(field.payloadStart, field.end));
+
+/** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
+export function estimateHeapBytes(bytes: Uint8Array): number {
+  const initializers: { name: string; dataType: number; storedBytes: number }[] = [];
+  const readers = new Map<string, Set<string>>();
+  for (const model of fields(bytes, 0, bytes.length)) {
+    if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
+    for (const entry of fields(bytes, model.payloadStart, model.end)) {
+      if (entry.wireType !== WIRE_LENGTH_DELIMITED) continue;
+      if (entry.number === GRAPH_NODE) {
+        let op = "";
+        const inputs: string[] = [];
+        for (const f of fields(bytes, entry.payloadStart, entry.end)) {
+          if (f.number === NODE_OP_TYPE && f.wireType === WIRE_LENGTH_DELIMITED) op = text(bytes, f);
+          if (f.number === NODE_INPUT && f.wireType === WIRE_LENGTH_DELIMITED) inputs.push(text(bytes, f));
+        }
+        for (const input of inputs) {
+          if (!readers.has(input)) readers.set(input, new Set());
+          readers.get(input)!.add(op);
+        }
+      } else if (entry.number === GRAPH_INITIALIZER) {
+        let name = "";
+        let dataType = 0;
+        for (const f of fields(bytes, entry.payloadStart, entry.end)) {
+          if (f.number === TENSOR_NAME && f.wireType === WIRE_LENGTH_DELIMITED) name = text(bytes, f);
+          if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
+        }
+        initializers.push({ name, dataType, storedBytes: entry.end - entry.payloadStart });
+      }
+    }
+  }
+  let extra = 0;
+  for (const tensor of initializers) extra += tensor.storedBytes * extraPerStoredByte(tensor.dataType, readers.get(tensor.name));
+  return bytes.length + extra;
+}
