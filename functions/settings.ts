@@ -29,6 +29,9 @@ function requestLogMode(value: string | undefined): RequestLogMode {
   return REQUEST_LOG_MODES.find((m) => m === mode) ?? "all";
 }
 
+/** MODEL_CACHE_BUDGET_MB when the var is unset: see README, "What fits in a Worker". */
+export const DEFAULT_MODEL_CACHE_BUDGET_MB = 40;
+
 function nonNegative(value: string | undefined, fallback: number): number {
   const parsed = Number(value);
   return value !== undefined && value !== "" && Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
@@ -47,7 +50,7 @@ function readSettings(env: Env): Settings {
     apiKeysError = (error as Error).message;
   }
   return {
-    modelCacheBudgetBytes: nonNegative(env.MODEL_CACHE_BUDGET_MB, 40) * 1024 * 1024,
+    modelCacheBudgetBytes: nonNegative(env.MODEL_CACHE_BUDGET_MB, DEFAULT_MODEL_CACHE_BUDGET_MB) * 1024 * 1024,
     maxBodyBytes: nonNegative(env.MAX_BODY_BYTES, 8 * 1024 * 1024),
     aliasCacheMs: nonNegative(env.ALIAS_CACHE_MS, 2000),
     maxTensorElements: nonNegative(env.MAX_TENSOR_ELEMENTS, 4 * 1024 * 1024),

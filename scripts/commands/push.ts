@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { CliError } from "../cli-error.ts";
+import { overBudgetWarning } from "../registry/budget-check.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
@@ -71,6 +72,8 @@ export async function main(args: string[]): Promise<void> {
   );
   const seconds = (performance.now() - started) / 1000;
   const { manifest } = result;
+  const warning = overBudgetWarning(manifest);
+  if (warning) process.stderr.write(`maas push: ${warning}\n`);
   if (values.json) {
     const summary = {
       name: manifest.name,
@@ -80,6 +83,8 @@ export async function main(args: string[]): Promise<void> {
       blobUploaded: result.blobUploaded,
       manifestWritten: result.manifestWritten,
       aliases: result.aliasesMoved.map((a) => a.alias),
+      memoryBytes: manifest.memoryBytes,
+      overBudget: warning !== undefined,
       seconds,
     };
     return void process.stdout.write(`${JSON.stringify(summary)}\n`);

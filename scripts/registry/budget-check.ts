@@ -1,0 +1,34 @@
+/**
+ * Whether the Worker configured in wrangler.toml will serve a model: its session cache refuses
+ * (503) a model whose estimated onnxruntime-web memory (the manifest's memoryBytes) is over
+ * MODEL_CACHE_BUDGET_MB. `maas push` says so when it publishes one, instead of the first request.
+ */
+import { readFileSync } from "node:fs";
+import { DEFAULT_MODEL_CACHE_BUDGET_MB } from "../../functions/settings.ts";
+import type { Manifest } from "../../functions/registry/manifest.ts";
+import { WRANGLER_CONFIG } from "./paths.ts";
+
+const MIB = 1024 * 1024;
+
+/** MODEL_CACHE_BUDGET_MB from a wrangler.toml's [vars], or the Worker's default. */
+export function configuredBudgetMb(wranglerToml: string): number {
+  const vars = /^\[vars\]\s*$([\s\S]*?)(?=^\s*\[|(?![\s\S]))/m.exec(wranglerToml)?.[1] ?? "";
+  const value = /^\s*MODEL_CACHE_BUDGET_MB\s*=\s*"?\s*([\d.]+)\s*"?/m.exec(vars)?.[1];
+  const parsed = Number(value);
+  return value !== undefined && Number.isFinite(parsed) ? parsed : DEFAULT_MODEL_CACHE_BUDGET_MB;
+}
+
+/** One line saying why the Worker will refuse the model, or undefined when it fits. */
+export function overBudgetWarning(manifest: Manifest, wranglerToml = readFileSync(WRANGLER_CONFIG, "utf8")): string | undefined {
+  const budgetMb = configuredBudgetMb(wranglerToml);
+  const charged = Math.max(manifest.bytes, manifest.memoryBytes ?? 0);
+  if (charged <= budgetMb * MIB) return undefined;
+  const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+  const size =
+    charged === manifest.bytes ? `is ${mib(charged)}` : `would take ~${mib(charged)} of onnxruntime-web's memory (a ${mib(manifest.bytes)} file)`;
+  return (
+    `warning: ${manifest.name} version ${manifest.version} ${size}, over the Worker's MODEL_CACHE_BUDGET_MB ` +
+    `(${budgetMb} in wrangler.toml): it will answer 503 until the budget is raised; ` +
+    `maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory`
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * `maas push` warns when the Worker in wrangler.toml will refuse what it publishes: a model whose
+ * onnxruntime-web memory estimate (memoryBytes) is over MODEL_CACHE_BUDGET_MB. Run as a user would:
+ * a weight-only int8 layer (9 MiB file, ~45 MiB once ORT holds it as fp32) pushed to a fresh store.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configuredBudgetMb } from "../../../scripts/registry/budget-check.ts";
+import { layerModel } from "../../../training/bench/layer-model.ts";
+import { quantizeModel } from "../../../training/compress/quantize.ts";
+import { decodeModel, encodeModel } from "../../../training/onnx/model-io.ts";
+import { runCli, runOk, tempDir } from "./helpers.ts";
+
+describe("maas push and the Worker's memory budget", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let env: Record<string, string>;
+  const files: Record<string, string> = {};
+  beforeAll(async () => {
+    dir = await tempDir("maas-budget-");
+    env = { MAAS_STATE_DIR: join(dir.path, "state") };
+    const int8 = decodeModel(layerModel(3072, 3072));
+    quantizeModel(int8, { mode: "int8", blockSize: 128, perTensor: false, minElements: 0, keepBias: false });
+    files.int8 = join(dir.path, "int8.onnx");
+    await writeFile(files.int8, encodeModel(int8));
+    files.small = join(dir.path, "small.onnx");
+    await writeFile(files.small, layerModel(64, 64));
+  }, 60_000);
+  afterAll(() => dir.remove());
+
+  it("warns on stderr, still publishes, and says so in --json; a model that fits gets no warning", async () => {
+    const big = await runOk(["push", files.int8, "--name", "wide", "--json"], env);
+    expect(big.stderr).toMatch(
+      /^maas push: warning: wide version 1 would take ~4\d\.\d MiB of onnxruntime-web's memory \(a 9\.\d MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n$/,
+    );
+    expect(JSON.parse(big.stdout)).toMatchObject({ version: "1", overBudget: true });
+    const small = await runCli(["push", files.small, "--name", "narrow"], env);
+    expect(small.code).toBe(0);
+    expect(small.stderr).toBe("");
+  }, 60_000);
+
+  it("reads MODEL_CACHE_BUDGET_MB from wrangler.toml's [vars], else the Worker's default", () => {
+    expect(configuredBudgetMb('name = "x"\n[vars]\nMODEL_CACHE_BUDGET_MB = "96"\n[[ratelimits]]\nname = "Y"\n')).toBe(96);
+    expect(configuredBudgetMb('name = "x"\n[vars]\nMAX_BODY_BYTES = "1"\n')).toBe(40);
+    expect(configuredBudgetMb('[env.staging.vars]\nMODEL_CACHE_BUDGET_MB = "8"\n')).toBe(40);
+  });
+});
