@@ -2,6 +2,7 @@
 import type { BundleSize } from "./bundle.ts";
 import type { ColdStart } from "./cold-start.ts";
 import type { IsolateMemory, IsolatePeak } from "./isolate-memory.ts";
+import type { ModelSwitch } from "./model-switch.ts";
 import type { LoadResult } from "./load.ts";
 import type { ModeTiming } from "./ort-modes.ts";
 
@@ -33,6 +34,7 @@ export interface BenchResults {
   workerdCodeOnly: { startupMs: number; rssBytes: number; isolate: IsolateMemory };
   /** workerIsolate: a third fresh Worker process, with its inspector attached, for the isolate's own memory. */
   coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; workerIsolate: IsolatePeak; node: ColdStart }[];
+  modelSwitch: ModelSwitch;
   ortModes: ModeTiming[];
   goals: Goal[];
   durationSeconds: number;
@@ -213,6 +215,13 @@ minus the same figures of the code-only isolate (JS heap ${mib(results.workerdCo
 holds what is not the isolate's: V8's compiled code for onnxruntime-web's wasm and workerd's own buffers.
 
 ${coldTable}
+
+Switching models in one isolate whose session cache holds one of them (\`MODEL_CACHE_BUDGET_MB\` =
+${results.modelSwitch.budgetMib}; the larger model's memory estimate ${mib(results.modelSwitch.largerModelBytes)}): the peak resident size of a fresh
+process after each answer of ${results.modelSwitch.sequence.join(" → ")} was idle
+${results.modelSwitch.peakRssAfterEach.map((peak) => `+${mib(peak - results.modelSwitch.idleRssBytes)}`).join(", ")}. Each load holds the model's blob
+while ORT copies it; the cache releases the old session before the new model loads, so ORT's
+heap, which never shrinks, reuses that session's space rather than holding both.
 
 ## Quantization modes: onnxruntime-web (Worker) vs onnxruntime-node
 

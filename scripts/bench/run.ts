@@ -13,9 +13,10 @@ import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
 import { quantizeModel } from "../../training/compress/quantize.ts";
 import { buildBundle, measureBundle } from "./bundle.ts";
 import { measureColdStart, type ColdStart } from "./cold-start.ts";
-import { publish } from "./disk-registry.ts";
+import { publish, type Published } from "./disk-registry.ts";
 import { measureIsolatePeak, readIsolateMemory, type IsolateMemory } from "./isolate-memory.ts";
 import { measureLoad, type LoadResult } from "./load.ts";
+import { measureModelSwitch, switchBudgetMib, type SwitchModel } from "./model-switch.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
 import { evaluateGoals, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
@@ -59,7 +60,7 @@ mkdirSync(registryDir, { recursive: true });
 const small = mlp("small", config.small);
 const large = mlp("large", config.large);
 const served = [await publish(registryDir, "small", small.bytes), await publish(registryDir, "large", large.bytes)];
-const coldModels = [];
+const coldModels: { label: string; name: string; widths: readonly number[]; bytes: number; published: Published }[] = [];
 for (const cold of config.cold) {
   const model = cold.widths.join("-") === config.large.join("-") ? large : mlp(`cold-${cold.label}`, cold.widths);
   const name = `cold-${cold.label.replace(/\s+/g, "").toLowerCase()}`;
@@ -80,22 +81,22 @@ const nodeModelsJson = join(OUT, "node-models.json");
 writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
 
 const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-const workerdConfig = (port: number, barePort?: number, codeOnly = false) =>
+const workerdConfig = (port: number, barePort?: number, codeOnly = false, budgetMib = 4096) =>
   writeWorkerdConfig({
     bundleDir,
     registryDir,
     port,
     barePort,
-    // Anonymous calls, no rate-limit bindings, and room for the 100 MB model in the session cache.
-    vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: "4096" },
+    // Anonymous calls, no rate-limit bindings, and (by default) room for the 100 MB model in the session cache.
+    vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: String(budgetMib) },
     compatibilityDate: compatibilityDateOf(wranglerToml),
-    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}.capnp`),
+    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}.capnp`),
     codeOnly,
   });
-const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number): Promise<ServerProcess> =>
+const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number): Promise<ServerProcess> =>
   startServer(
     join(BIN, "workerd"),
-    ["serve", workerdConfig(port, barePort, codeOnly), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
+    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
     port,
     "/v2/health/live",
   );
@@ -165,6 +166,15 @@ for (const cold of coldModels) {
   });
 }
 
+step("model switch: two models through a session cache that holds one");
+const switchModel = (label: string): SwitchModel => {
+  const cold = coldModels.find((m) => m.label === label)!;
+  return { name: cold.name, widths: cold.widths, memoryBytes: cold.published.manifest.memoryBytes ?? cold.bytes };
+};
+// The 25 MB fp32 model and the largest model as int8-dynamic (24 MiB in the full run, 6 MiB with --quick).
+const switchPair = [switchModel(config.cold[1].label), switchModel(coldModels[coldModels.length - 1].label)] as const;
+const modelSwitch = await measureModelSwitch(() => startWorker(WORKER_PORT, undefined, false, undefined, switchBudgetMib(switchPair)), ...switchPair);
+
 step("onnxruntime-web vs onnxruntime-node per quantization mode");
 const ortModes = await measureOrtModes(config.ortRuns);
 
@@ -189,6 +199,7 @@ const results: BenchResults = {
   bareWorkerdPing: bareWorkerdPing!,
   workerdCodeOnly,
   coldStarts,
+  modelSwitch,
   ortModes,
   goals: [],
   durationSeconds: 0,
