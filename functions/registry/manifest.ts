@@ -82,6 +82,11 @@ export const aliasRecordSchema = aliasTargetSchema.extend({
 });
 export type AliasRecord = z.infer<typeof aliasRecordSchema>;
 
+/** What the Worker's session cache charges for a version: ORT's memory for it as estimated, never less than the file. */
+export function memoryCharge(manifest: Manifest): number {
+  return Math.max(manifest.bytes, manifest.memoryBytes ?? 0);
+}
+
 export function parseManifest(json: unknown): Manifest {
   return manifestSchema.parse(json);
 }

@@ -1,6 +1,8 @@
 /**
  * What a model will hold in onnxruntime-web's wasm memory, estimated from its graph: the figure the
- * session cache's budget charges (model-cache.ts), written into the manifest by the publisher.
+ * session cache's budget charges (model-cache.ts). The publisher computes it and writes it into the
+ * manifest (memoryBytes); the Worker only reads it there. It lives here, beside the Worker's other
+ * readings of a model's graph, because it describes how the Worker's engine holds the model.
  *
  * ORT keeps one copy of every weight (about the file's bytes), and more for some encodings —
  * measured with `npm run bench:serving` on a 4096×4096 layer: weight-only int8 (DequantizeLinear)

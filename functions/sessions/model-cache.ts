@@ -1,19 +1,15 @@
 /**
  * Live sessions per isolate, keyed by blob sha256 (two versions with the same bytes share one).
  * Concurrent first requests share one load; a failed load is never cached; when the models'
- * memory (the manifests' memoryBytes estimate) would exceed the budget, the least recently used sessions are released — before a new
- * model loads, not after: onnxruntime-web's wasm memory never shrinks, so the new session should
- * reuse the space of the ones it replaces rather than grow the heap past the budget.
+ * memory (each manifest's memoryBytes estimate) would exceed the budget, the least recently used
+ * sessions are released — before a new model loads, not after: onnxruntime-web's wasm memory never
+ * shrinks, so the new session should reuse the space of the ones it replaces rather than grow the
+ * heap past the budget.
  */
 import { unavailable } from "../errors.ts";
-import type { Manifest } from "../registry/manifest.ts";
+import { memoryCharge, type Manifest } from "../registry/manifest.ts";
 import { runExclusive } from "./exclusive.ts";
 import type { LoadedModel } from "./load-model.ts";
-
-/** What a model costs the budget: ORT's memory for it as the manifest estimates it, and never less than the file. */
-function chargeOf(manifest: Manifest): number {
-  return Math.max(manifest.bytes, manifest.memoryBytes ?? 0);
-}
 
 function releaseSession(model: LoadedModel | undefined): void {
   if (model) void runExclusive(() => model.session.release()).catch(() => undefined);
@@ -21,7 +17,7 @@ function releaseSession(model: LoadedModel | undefined): void {
 
 interface Entry {
   /** What this model is charged against the budget. */
-  bytes: number;
+  chargedBytes: number;
   loading: Promise<LoadedModel>;
   model?: LoadedModel;
   inUse: number;
@@ -56,7 +52,7 @@ export class ModelCache {
 
   /** A session for the manifest's blob; `load` runs only when no load is cached or in flight. */
   async acquire(manifest: Manifest, load: (manifest: Manifest) => Promise<LoadedModel>): Promise<Lease> {
-    const charge = chargeOf(manifest);
+    const charge = memoryCharge(manifest);
     if (charge > this.budgetBytes) {
       const held = charge === manifest.bytes ? "" : `, ~${charge} bytes once onnxruntime-web holds it`;
       throw unavailable(
@@ -71,7 +67,7 @@ export class ModelCache {
       this.#entries.set(manifest.sha256, entry);
     } else {
       this.#evictOverBudget(charge);
-      entry = { bytes: charge, loading: load(manifest), inUse: 0, evicted: false };
+      entry = { chargedBytes: charge, loading: load(manifest), inUse: 0, evicted: false };
       this.#entries.set(manifest.sha256, entry);
       const created = entry;
       created.loading.then(
@@ -110,12 +106,12 @@ export class ModelCache {
   /** Releases least recently used live sessions until the cached bytes plus `incoming` fit the budget. */
   #evictOverBudget(incoming = 0): void {
     let total = incoming;
-    for (const entry of this.#entries.values()) total += entry.bytes;
+    for (const entry of this.#entries.values()) total += entry.chargedBytes;
     for (const [sha, entry] of this.#entries) {
       if (total <= this.budgetBytes) break;
       if (!entry.model) continue; // still loading
       this.#entries.delete(sha);
-      total -= entry.bytes;
+      total -= entry.chargedBytes;
       entry.evicted = true;
       if (entry.inUse === 0) releaseSession(entry.model);
     }

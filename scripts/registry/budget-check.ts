@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DEFAULT_MODEL_CACHE_BUDGET_MB } from "../../functions/settings.ts";
-import type { Manifest } from "../../functions/registry/manifest.ts";
+import { memoryCharge, type Manifest } from "../../functions/registry/manifest.ts";
 import { WRANGLER_CONFIG } from "./paths.ts";
 
 const MIB = 1024 * 1024;
@@ -21,7 +21,7 @@ export function configuredBudgetMb(wranglerToml: string): number {
 /** One line saying why the Worker will refuse the model, or undefined when it fits. */
 export function overBudgetWarning(manifest: Manifest, wranglerToml = readFileSync(WRANGLER_CONFIG, "utf8")): string | undefined {
   const budgetMb = configuredBudgetMb(wranglerToml);
-  const charged = Math.max(manifest.bytes, manifest.memoryBytes ?? 0);
+  const charged = memoryCharge(manifest);
   if (charged <= budgetMb * MIB) return undefined;
   const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
   const size =
