@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
 import { quantizeModel } from "../../training/compress/quantize.ts";
 import { buildBundle, measureBundle } from "./bundle.ts";
-import { measureColdStart, medianColdStart, type ColdStart } from "./cold-start.ts";
+import { measureColdStart, medianColdStart } from "./cold-start.ts";
 import { publish, type Published } from "./disk-registry.ts";
 import { measureIsolatePeak, readIsolateMemory, type IsolateMemory } from "./isolate-memory.ts";
 import { measureLoad, type LoadResult } from "./load.ts";
