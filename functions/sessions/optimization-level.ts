@@ -2,9 +2,9 @@
  * Which of ORT's graph optimization levels a model gets. Above "basic" (constant folding,
  * redundant-node elimination), ORT runs dozens of fusion passes — GELU, LayerNorm, attention,
  * QDQ and DynamicQuantizeMatMul fusions, … — that make transformer and quantized graphs faster.
- * Their code also costs the first session of an isolate time: a 1 MB MLP's first request took
- * 58 ms with "all" and 50 ms with "basic" (4 fresh workerd processes each, same answers), while
- * throughput on MLPs was the same. So plain graphs whose ops none of those passes can fuse get
+ * Their code also costs the first session of an isolate time: a 1 MB MLP's first request takes
+ * 16 ms with "all" and 13 ms with "basic" (median of 6 fresh workerd processes each, same answers),
+ * while throughput on MLPs is the same. So plain graphs whose ops none of those passes can fuse get
  * "basic"; everything else, and any graph this cannot read, keeps ORT's default "all".
  */
 

@@ -204,7 +204,12 @@ process with the median first answer of ${results.coldStarts[0].worker.processes
 check, session creation and one run (Node's first answer also loads onnxruntime-node). The Worker
 starts onnxruntime-web while its isolate starts, with a tiny warm-up session
 (\`functions/ort/warm-up.ts\`), so that cost shows as start-up (process spawned → ready, against the
-same workerd running only the compiled wasm) rather than in the first request. Plain feed-forward
+same workerd running only the compiled wasm) rather than in the first request. These processes run
+the Worker alone: with a second worker in the process (the load runs' bare worker), creating that
+isolate sends V8 a memory-pressure notification that flushes the wasm code onnxruntime-web compiled
+while the Worker started, and the first inference then recompiles ~800 functions (~45 ms; traced
+with \`workerd --perfetto-trace\`, category v8.wasm). A runtime that starts many isolates per process
+may do the same, so a real first request can cost that much more. Plain feed-forward
 graphs are created with ORT's "basic" graph optimization (\`functions/sessions/optimization-level.ts\`):
 the fusion passes above it are code the first session in a request pays for, and MLPs cannot use them. "Memory beyond code"
 is the peak resident size after the first answer minus that code-only process's size: everything

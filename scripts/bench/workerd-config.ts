@@ -8,7 +8,13 @@ export interface WorkerdConfigOptions {
   /** The directory store (disk-registry.ts) served as the MODELS bucket. */
   registryDir: string;
   port: number;
-  /** Also serve a bare worker (returns the ping's body, nothing else) here: the floor of workerd itself. */
+  /**
+   * Also run a bare worker (returns the ping's body, nothing else) on this port: the floor of
+   * workerd itself. Only then: a second worker in the process costs the Worker its warm start —
+   * creating the other isolate sends V8 a memory-pressure notification, which flushes the wasm
+   * code onnxruntime-web compiled while the Worker started (traced: the first inference then
+   * recompiles ~800 functions, ~45 ms).
+   */
   barePort?: number;
   /** Worker vars (text bindings). */
   vars: Record<string, string>;
@@ -47,19 +53,19 @@ export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),
-    (name = "bare", worker = .bare),
+    (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),${options.barePort ? `
+    (name = "bare", worker = .bare),` : ""}
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main"),${options.barePort ? `
     (name = "bare", address = "127.0.0.1:${options.barePort}", http = (), service = "bare"),` : ""}
   ],
 );
-const bare :Workerd.Worker = (
+${options.barePort ? `const bare :Workerd.Worker = (
   modules = [(name = "bare.js", esModule = ${JSON.stringify(BARE_WORKER)})],
   compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
 );
-const worker :Workerd.Worker = (
+` : ""}const worker :Workerd.Worker = (
   modules = [
     ${modules.join(",\n    ")}
   ],
