@@ -6,7 +6,10 @@
  * ~8 ms for a later 1 MB model; memory likewise (~35 MiB once). Running them at start-up, through
  * the same session path as published models, moves that cost out of the first request: the
  * platform starts isolates ahead of requests when it can and allows 1 s of start-up. A failure here
- * is logged and otherwise ignored: the first model load then reports it as a 503.
+ * is logged and otherwise ignored: the first model load then reports it as a 503. What it compiles
+ * can be lost: another isolate starting in the same process made V8 flush this wasm code on
+ * workerd (a memory-pressure notification), and the first request then recompiled ~800 functions,
+ * ~45 ms (docs/performance.md, "Cold start and memory").
  */
 import { runExclusive } from "../sessions/exclusive.ts";
 import { createSession } from "../sessions/create-session.ts";
