@@ -11,13 +11,11 @@
  * to fp32 at load (+2). int8-dynamic (MatMulInteger) keeps its int8 weights: nothing extra.
  * Only the main graph is read; subgraph weights count once.
  */
-import { fields, WIRE_LENGTH_DELIMITED, WIRE_VARINT, type Field } from "./protobuf-fields.ts";
+import { mainGraphNodes } from "./graph-ops.ts";
+import { fields, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from "./protobuf-fields.ts";
 
 const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
-const NODE_INPUT = 1;
-const NODE_OP_TYPE = 4;
 const TENSOR_DATA_TYPE = 2;
 const TENSOR_NAME = 8;
 
@@ -41,39 +39,29 @@ function extraPerStoredByte(dataType: number, readers: ReadonlySet<string> | und
 }
 
 const decoder = new TextDecoder();
-const text = (bytes: Uint8Array, field: Field) => decoder.decode(bytes.subarray(field.payloadStart, field.end));
 
 /** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
 export function estimateHeapBytes(bytes: Uint8Array): number {
-  const initializers: { name: string; dataType: number; storedBytes: number }[] = [];
   const readers = new Map<string, Set<string>>();
-  for (const model of fields(bytes, 0, bytes.length)) {
-    if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
-    for (const entry of fields(bytes, model.payloadStart, model.end)) {
-      if (entry.wireType !== WIRE_LENGTH_DELIMITED) continue;
-      if (entry.number === GRAPH_NODE) {
-        let op = "";
-        const inputs: string[] = [];
-        for (const f of fields(bytes, entry.payloadStart, entry.end)) {
-          if (f.number === NODE_OP_TYPE && f.wireType === WIRE_LENGTH_DELIMITED) op = text(bytes, f);
-          if (f.number === NODE_INPUT && f.wireType === WIRE_LENGTH_DELIMITED) inputs.push(text(bytes, f));
-        }
-        for (const input of inputs) {
-          if (!readers.has(input)) readers.set(input, new Set());
-          readers.get(input)!.add(op);
-        }
-      } else if (entry.number === GRAPH_INITIALIZER) {
-        let name = "";
-        let dataType = 0;
-        for (const f of fields(bytes, entry.payloadStart, entry.end)) {
-          if (f.number === TENSOR_NAME && f.wireType === WIRE_LENGTH_DELIMITED) name = text(bytes, f);
-          if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
-        }
-        initializers.push({ name, dataType, storedBytes: entry.end - entry.payloadStart });
-      }
+  for (const node of mainGraphNodes(bytes)) {
+    for (const input of node.inputs) {
+      if (!readers.has(input)) readers.set(input, new Set());
+      readers.get(input)!.add(node.opType);
     }
   }
   let extra = 0;
-  for (const tensor of initializers) extra += tensor.storedBytes * extraPerStoredByte(tensor.dataType, readers.get(tensor.name));
+  for (const model of fields(bytes, 0, bytes.length)) {
+    if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
+    for (const entry of fields(bytes, model.payloadStart, model.end)) {
+      if (entry.number !== GRAPH_INITIALIZER || entry.wireType !== WIRE_LENGTH_DELIMITED) continue;
+      let name = "";
+      let dataType = 0;
+      for (const f of fields(bytes, entry.payloadStart, entry.end)) {
+        if (f.number === TENSOR_NAME && f.wireType === WIRE_LENGTH_DELIMITED) name = decoder.decode(bytes.subarray(f.payloadStart, f.end));
+        if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
+      }
+      extra += (entry.end - entry.payloadStart) * extraPerStoredByte(dataType, readers.get(name));
+    }
+  }
   return bytes.length + extra;
 }
