@@ -63,6 +63,10 @@ export function claimablePort(port: number): Promise<number> {
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const port = await claimablePort(options.port ?? 8787);
+  // wrangler dev also opens a devtools inspector socket, by default on 9229 or the next free port
+  // it finds; two servers starting at once (or beside a developer's own `wrangler dev`) can pick
+  // the same one and fail with "Address already in use". A port of our own choosing avoids that.
+  const inspectorPort = await claimablePort(0);
   const vars: Record<string, string> = {
     // Alias moves are seen by the next request.
     ALIAS_CACHE_MS: "0",
@@ -75,6 +79,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     "--config", localWranglerConfig(options.rateLimits ?? false),
     "--ip", HOST,
     "--port", String(port),
+    "--inspector-port", String(inspectorPort),
     "--persist-to", options.stateDir ?? localStateDir(),
     "--show-interactive-dev-session=false",
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),

@@ -1,6 +1,6 @@
 /** The bucket a command works on: the local store (default) or, with --remote, the R2 bucket. */
 import { CliError } from "../cli-error.ts";
-import { openLocalBucket, type OpenBucket } from "./local-bucket.ts";
+import type { OpenBucket } from "./local-bucket.ts";
 import { localStateDir } from "./paths.ts";
 import { openRemoteBucket } from "./remote-bucket.ts";
 
@@ -11,7 +11,10 @@ export const TARGET_OPTIONS = {
 
 export async function openRegistry(target: { local?: boolean; remote?: boolean }): Promise<OpenBucket> {
   if (target.local && target.remote) throw new CliError("--local and --remote exclude each other");
-  return target.remote ? openRemoteBucket() : openLocalBucket(localStateDir());
+  if (target.remote) return openRemoteBucket();
+  // Loaded only when needed: it starts miniflare, which --remote and refused arguments never need.
+  const { openLocalBucket } = await import("./local-bucket.ts");
+  return openLocalBucket(localStateDir());
 }
 
 /** Runs `work` on the opened bucket and always closes it (the local store runs a workerd process). */
