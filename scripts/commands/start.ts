@@ -4,14 +4,14 @@
  * local store on http://127.0.0.1:8787 and print a request that answers. A second start reuses
  * what is published.
  */
-import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { resolve } from "node:path";
 import { DEFAULT_ALIAS } from "../../functions/registry/layout.ts";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { readAlias, readManifest, type RegistryBucket } from "../../functions/registry/store.ts";
 import { blobKey } from "../../functions/registry/layout.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
 import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_QUANTIZATION, StepError } from "../registry/default-model.ts";
 import { openLocalBucket } from "../registry/local-bucket.ts";
 import { localStateDir, REPO_ROOT } from "../registry/paths.ts";
@@ -97,14 +97,18 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
   }
 }
 
+export const usage = `usage: maas start [options]   (npm start: train, quantize and publish the default model if
+                                the local store has none, then serve it and print a request that answers)
+  --port 8787             the port to listen on
+  -h, --help              this usage`;
+
+/** What the command accepts (every one is in its usage). */
+export const options = { port: { type: "string", default: "8787" }, help: { type: "boolean", short: "h", default: false } } as const;
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { port: { type: "string", default: "8787" }, help: { type: "boolean", short: "h", default: false } },
-  });
-  if (values.help) return void process.stdout.write("usage: maas start [--port 8787]   (npm start)\n");
-  if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
+  const { values, positionals } = parseCommandArgs(args, options);
+  if (values.help) return void process.stdout.write(`${usage}\n`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
   const started = performance.now();

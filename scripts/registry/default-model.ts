@@ -45,7 +45,7 @@ export async function buildDefaultModel(
   const trainer = await step("loading the trainer (training/)", async () => ({
     dataset: (await import("../../training/data/default-dataset.ts")).DEFAULT_DATASET,
     readRecords: (await import("../../training/data/read-records.ts")).readRecords,
-    parseTrainArgs: (await import("../../training/cli/train.ts")).parseTrainArgs,
+    parseTrainArgs: (await import("../../scripts/commands/train.ts")).parseTrainArgs,
     trainFromRecords: (await import("../../training/pipeline.ts")).trainFromRecords,
   }));
   const started = performance.now();

@@ -8,7 +8,7 @@ import { decodePredictions, encodeRecords, type FeatureSchema } from "../../../f
 import { openLocalBucket } from "../../../scripts/registry/local-bucket.ts";
 import { startLocalServer, type LocalServer } from "../../../scripts/registry/local-server.ts";
 import { publishModel } from "../../../scripts/registry/publish.ts";
-import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
 import { trainFromRecords, type TrainingReport } from "../../../training/pipeline.ts";
