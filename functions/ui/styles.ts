@@ -34,7 +34,8 @@ nav h2, .card h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .
 .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 20px; }
 section { margin-bottom: 18px; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); font-size: 13px; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); font-size: 13px; }
+td code, th { overflow-wrap: anywhere; }
 th { color: var(--muted); font-weight: 500; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .note { color: var(--muted); font-size: 13px; }
