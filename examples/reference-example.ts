@@ -52,7 +52,7 @@ export function referenceOptions(seed: number): PipelineOptions {
 if (import.meta.main) {
   const { values } = parseArgs({ options: { out: { type: "string", default: "out/reference" }, seed: { type: "string", default: "0" }, force: { type: "boolean", default: true } } });
   const { trainFromRecords } = await import("../training/pipeline.ts");
-  const { writeOutputDir } = await import("../training/cli/write-output.ts");
+  const { writeOutputDir } = await import("../training/util/write-output.ts");
   const seed = Number(values.seed);
   const records = referenceRecords(referenceData(REFERENCE.rows, REFERENCE.width, seed), REFERENCE.width);
   const result = await trainFromRecords(records, referenceOptions(seed));

@@ -2,3 +2,8 @@
 export class CliError extends Error {
   override name = "CliError";
 }
+
+/** The command line itself is wrong (missing or unknown argument): one line, the usage hint, exit code 2. */
+export class UsageError extends CliError {
+  override name = "UsageError";
+}

@@ -3,6 +3,7 @@
  * Worker (reading) and by the publisher (writing); both validate with these zod schemas.
  */
 import { z } from "zod";
+import { compressionRecordSchema } from "../../shared/compression-record.ts";
 import { NAME_PATTERN, SHA256_PATTERN } from "./layout.ts";
 
 /** Open Inference Protocol v2 tensor datatypes. */
@@ -54,6 +55,8 @@ export const manifestSchema = z.object({
   createdAt: z.iso.datetime(),
   /** Free-form description of how the weights are stored ("fp32", "int8", "int4", "fp16"...). */
   quantization: z.string().optional(),
+  /** What maas quantize / prune / distill did, oldest first, as they recorded it in the file (shared/compression-record.ts). */
+  compression: compressionRecordSchema.optional(),
   metrics: z.record(z.string(), z.number()).optional(),
   labels: z.array(z.string()).optional(),
   /** The model handles NaN/±Infinity inputs, so v2 requests may send them (as strings). */

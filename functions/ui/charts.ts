@@ -1,10 +1,10 @@
 /**
  * Training charts for model cards, drawn by the same code as the trainer's report.html
- * (training/report/charts.ts). The page reads the data from the public metadata endpoint and posts
+ * (shared/charts.ts). The page reads the data from the public metadata endpoint and posts
  * it here, so this renders only what the caller sends: no model access, nothing to authorize.
  */
 import { z } from "zod";
-import { confusionMatrixChart, lineChart } from "../../training/report/charts.ts";
+import { confusionMatrixChart, lineChart } from "../../shared/charts.ts";
 
 const MAX_EPOCHS = 10_000;
 /** The largest epoch number drawn: the x axis gets one slot per epoch up to the last one. */

@@ -4,6 +4,8 @@
  * the metadata, v2 /infer and v1 :predict — plus /ui/charts, which draws charts from data the
  * page already has with the trainer's chart code. DOM is built with textContent, never from
  * server strings as HTML, except the SVG returned by /ui/charts (escaped by the chart code).
+ * One model's card at a time: picked in the sidebar, with the version or alias picked on the card;
+ * both are kept in the URL hash (#model=NAME&version=V), so a card can be linked and reloaded.
  * Written without backticks or dollar-brace so that it can live in a template literal.
  */
 export const PLAYGROUND_SCRIPT = String.raw`
@@ -174,8 +176,16 @@ export const PLAYGROUND_SCRIPT = String.raw`
     return h("span", { class: "label", "data-role": "label" }, Array.isArray(prediction) ? prediction.map(formatNumber).join(", ") : formatNumber(prediction));
   }
 
+  /** The version picked on the card: none (the latest alias), an alias name or a version id. */
+  function versionRef(entry, version) {
+    if (!version) return { v1: "", v2: "" };
+    var segment = encodeURIComponent(version);
+    // v1 names aliases "labels", as TensorFlow Serving does; v2 takes either as {v}.
+    return { v1: (entry.aliases[version] !== undefined ? "/labels/" : "/versions/") + segment, v2: "/versions/" + segment };
+  }
+
   /** Trainer-made models: one field per raw feature, sent to v1 :predict. */
-  function recordForm(name, schema) {
+  function recordForm(name, schema, ref) {
     var result = h("div", { class: "result", hidden: true, "data-role": "result" });
     var fields = schema.features.map(function (f) {
       var control = f.kind === "categorical"
@@ -192,7 +202,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
         if (value !== "") record[f.name] = f.kind === "numeric" ? Number(value) : value;
       });
       try {
-        var answer = await api("POST", "/v1/models/" + encodeURIComponent(name) + ":predict", { instances: [record] });
+        var answer = await api("POST", "/v1/models/" + encodeURIComponent(name) + ref.v1 + ":predict", { instances: [record] });
         var view = predictionView(answer.json.predictions[0]);
         var parts = Array.isArray(view) ? view : [view];
         showResult(result, [
@@ -207,7 +217,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
   }
 
   /** Any model: a v2 inference request as JSON, prefilled with zeros of the declared shapes. */
-  function tensorForm(name, meta) {
+  function tensorForm(name, meta, ref) {
     var template = {
       inputs: meta.inputs.map(function (s) {
         var shape = s.shape.map(function (d) { return d < 0 ? 1 : d; });
@@ -223,7 +233,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
     form.onsubmit = async function (event) {
       event.preventDefault();
       try {
-        var answer = await api("POST", "/v2/models/" + encodeURIComponent(name) + "/infer", JSON.parse(text.value));
+        var answer = await api("POST", "/v2/models/" + encodeURIComponent(name) + ref.v2 + "/infer", JSON.parse(text.value));
         var outputs = answer.json.outputs.map(function (o) {
           var shown = o.data.length > 20 ? o.data.slice(0, 20).map(formatNumber).join(", ") + ", …" : o.data.map(formatNumber).join(", ");
           return h("div", {}, h("code", {}, o.name + " " + shapeText(o.shape) + " " + o.datatype), h("pre", {}, shown));
@@ -236,15 +246,32 @@ export const PLAYGROUND_SCRIPT = String.raw`
     return form;
   }
 
-  function modelCard(entry, meta) {
+  /** Latest (the default), each alias with its target, each version: choosing one updates the hash. */
+  function versionPicker(entry, version) {
+    var aliases = Object.keys(entry.aliases);
+    var select = h("select", { "data-role": "version-picker", "aria-label": "version or alias" },
+      h("option", { value: "" }, "latest (default)"),
+      h("optgroup", { label: "aliases" }, aliases.filter(function (a) { return a !== "latest"; }).map(function (a) {
+        return h("option", { value: a }, a + " → " + aliasText(entry.aliases[a]));
+      })),
+      h("optgroup", { label: "versions" }, entry.versions.map(function (v) {
+        return h("option", { value: v.version }, "version " + v.version + " · " + formatBytes(v.bytes) + (v.quantization ? " · " + v.quantization : ""));
+      })));
+    select.value = version || "";
+    select.onchange = function () { showModel(entry.name, select.value); };
+    return h("label", { class: "picker" }, "Version ", select);
+  }
+
+  function modelCard(entry, meta, version) {
     var p = meta.parameters || {};
-    var card = h("article", { class: "card", id: "model-" + entry.name, "data-model": entry.name },
-      h("h2", {}, entry.name),
-      h("div", { class: "meta" }, "version " + p.version + " · " + (p.producer ? p.producer.name + " " + p.producer.version : meta.platform) + (p.created_at ? " · " + p.created_at.slice(0, 10) : "")),
+    var ref = versionRef(entry, version);
+    var card = h("article", { class: "card", id: "model-" + entry.name, "data-model": entry.name, "data-version": p.version },
+      h("div", { class: "card-head" }, h("h2", {}, entry.name), versionPicker(entry, version)),
+      h("div", { class: "meta", "data-role": "meta" }, "version " + p.version + " · " + (p.producer ? p.producer.name + " " + p.producer.version : meta.platform) + (p.created_at ? " · " + p.created_at.slice(0, 10) : "")),
       h("div", { class: "facts" },
         fact("size", formatBytes(p.bytes)),
         fact("quantization", p.quantization || "none recorded"),
-        fact("versions", meta.versions.length),
+        fact("versions", entry.versions.length),
         fact("sha256", p.sha256 ? p.sha256.slice(0, 16) : "?", p.sha256, true)),
       h("div", { class: "columns" },
         h("div", {}, tensorTable("Inputs", meta.inputs), tensorTable("Outputs", meta.outputs)),
@@ -256,17 +283,56 @@ export const PLAYGROUND_SCRIPT = String.raw`
       chartsSection(p),
       h("div", { class: "predict" },
         h("h3", {}, p.feature_schema ? "Predict from a record" : "Infer with tensors"),
-        p.feature_schema ? recordForm(entry.name, p.feature_schema) : tensorForm(entry.name, meta)));
+        p.feature_schema ? recordForm(entry.name, p.feature_schema, ref) : tensorForm(entry.name, meta, ref)));
     return card;
   }
 
   function listEntry(entry) {
     var aliases = Object.keys(entry.aliases);
-    return h("a", { class: "model-entry", href: "#model-" + entry.name, "data-model": entry.name },
+    return h("a", { class: "model-entry", href: "#model=" + encodeURIComponent(entry.name), "data-model": entry.name },
       h("strong", {}, entry.name),
       h("div", { class: "chips" },
         entry.versions.map(function (v) { return h("span", { class: "chip", title: formatBytes(v.bytes) + (v.quantization ? ", " + v.quantization : "") }, "v" + v.version); }),
         aliases.map(function (a) { return h("span", { class: "chip alias" }, a + " → " + aliasText(entry.aliases[a])); })));
+  }
+
+  var listing = [];
+  var shown = 0;
+
+  /** The hash names the card: #model=NAME&version=V (version: a version id or an alias name). */
+  function selection() {
+    var params = new URLSearchParams(location.hash.slice(1));
+    return { model: params.get("model") || "", version: params.get("version") || "" };
+  }
+
+  function showModel(name, version) {
+    var hash = "#model=" + encodeURIComponent(name) + (version ? "&version=" + encodeURIComponent(version) : "");
+    if (location.hash !== hash) location.hash = hash; // hashchange renders it
+    else render();
+  }
+
+  /** Renders the card the hash names (the first model when it names none or an unknown one). */
+  async function render() {
+    if (!listing.length) return;
+    var wanted = selection();
+    var entry = listing.find(function (e) { return e.name === wanted.model; }) || listing[0];
+    var version = entry.name === wanted.model ? wanted.version : "";
+    Array.prototype.forEach.call(modelList.children, function (a) {
+      var selected = a.getAttribute("data-model") === entry.name;
+      a.classList.toggle("selected", selected);
+      if (selected) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    });
+    var ticket = ++shown;
+    var path = "/v2/models/" + encodeURIComponent(entry.name) + versionRef(entry, version).v2;
+    var card;
+    try {
+      card = modelCard(entry, (await api("GET", path)).json, version);
+    } catch (error) {
+      card = h("article", { class: "card", "data-model": entry.name }, h("div", { class: "card-head" }, h("h2", {}, entry.name), versionPicker(entry, version)), h("p", { class: "note" }, error.message));
+    }
+    if (ticket !== shown) return; // another model was picked meanwhile
+    cards.textContent = "";
+    cards.appendChild(card);
   }
 
   async function load() {
@@ -274,24 +340,17 @@ export const PLAYGROUND_SCRIPT = String.raw`
     modelList.textContent = "";
     cards.textContent = "";
     try {
-      var listing = (await api("GET", "/v2/models")).json.models;
+      listing = (await api("GET", "/v2/models")).json.models;
       if (!listing.length) { setStatus("No models published yet — push one with maas push."); return; }
       listing.forEach(function (entry) { modelList.appendChild(listEntry(entry)); });
-      var metas = await Promise.all(listing.map(function (entry) {
-        return api("GET", "/v2/models/" + encodeURIComponent(entry.name)).then(function (r) { return r.json; }, function (error) { return error; });
-      }));
-      listing.forEach(function (entry, i) {
-        var meta = metas[i];
-        cards.appendChild(meta instanceof Error
-          ? h("article", { class: "card", "data-model": entry.name }, h("h2", {}, entry.name), h("p", { class: "note" }, meta.message))
-          : modelCard(entry, meta));
-      });
       setStatus(listing.length + (listing.length === 1 ? " model" : " models"));
+      await render();
     } catch (error) {
       setStatus(error.message, true);
     }
   }
 
+  window.addEventListener("hashchange", render);
   document.getElementById("key-form").onsubmit = function (event) {
     event.preventDefault();
     sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim());

@@ -6,11 +6,17 @@
  * `npx wrangler secret put API_KEYS < keys.json`.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { apiKeyEntrySchema, generateApiKey, hashApiKey, parseApiKeys, type ApiKeyEntry } from "../../functions/security/api-keys.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
 
-const USAGE = "usage: maas keys create --name NAME [--models a,b | --models '*'] [--tier TIER] [--file keys.json] [--json]";
+export const usage = `usage: maas keys create --name NAME [options]   (prints a new API key once, and its entry for API_KEYS)
+  --name NAME             who the key is for (errors and logs name the key by it)
+  --models a,b            the models it may call, or '*' for all (default '*')
+  --tier TIER             its rate-limit tier (HIGH uses RATE_LIMIT_HIGH)
+  --file keys.json        add the entry to this JSON array, ready for: npx wrangler secret put API_KEYS < keys.json
+  --json                  print the key and its entry as JSON
+  -h, --help              this usage`;
 
 function readKeysFile(path: string): ApiKeyEntry[] {
   if (!existsSync(path)) return [];
@@ -21,21 +27,22 @@ function readKeysFile(path: string): ApiKeyEntry[] {
   }
 }
 
+/** What the command accepts (every one is in its usage). */
+export const options = {
+  name: { type: "string" },
+  models: { type: "string", default: "*" },
+  tier: { type: "string" },
+  file: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export async function main(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  if (action !== "create") throw new CliError(USAGE);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      name: { type: "string" },
-      models: { type: "string", default: "*" },
-      tier: { type: "string" },
-      file: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
-  if (!values.name) throw new CliError(`--name is required (${USAGE})`);
+  if (action !== "create") throw new UsageError(action ? `unknown subcommand "${action}": maas keys create --name NAME` : "missing subcommand: maas keys create --name NAME");
+  const { values, positionals } = parseCommandArgs(rest, options);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (!values.name) throw new UsageError("--name NAME is required");
   const models = values.models === "*" ? "*" : values.models.split(",").map((m) => m.trim()).filter(Boolean);
   if (models !== "*" && models.length === 0) throw new CliError("--models needs at least one model name, or '*'");
 

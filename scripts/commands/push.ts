@@ -1,18 +1,31 @@
 /**
  * maas push FILE --name NAME [--version V] [--alias A ...] [--quantization Q] [--local | --remote] [--json]
  *
+ * What maas quantize / prune / distill did is read from the file's metadata (maas.compression) and
+ * recorded in the manifest (`compression`, and `quantization` from the last quantize step).
  * Publishes blob → manifest → aliases (scripts/registry/publish.ts). MAAS_PUSH_PAUSE_AT=after-blob
  * or after-manifest makes the push stop there and wait, so a test can kill it mid-publish.
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
 import { overBudgetWarning } from "../registry/budget-check.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
+import { describeCompression } from "../../shared/compression-record.ts";
+import { InvalidModelError } from "../registry/inspect-model.ts";
 
-const USAGE = "usage: maas push FILE --name NAME [--version V] [--alias A ...] [--quantization Q] [--local | --remote] [--json]";
+export const usage = `usage: maas push FILE --name NAME [options]
+  --name NAME             the model's name
+  --version V             default: the version that already holds these bytes, else the next integer
+  --alias A               move alias A to this version (repeatable; default: latest)
+  --quantization Q        how the weights are stored, when the file does not say: files made by
+                          maas quantize / prune / distill record what was done, and that is used
+  --local                 the local store (.maas/, the default)
+  --remote                the R2 bucket (MAAS_R2_* settings, see docs/deploy.md)
+  --json                  print the result as JSON
+  -h, --help              this usage`;
 const PAUSE_STEPS: readonly string[] = ["after-blob", "after-manifest"];
 
 async function pauseIfAsked(step: PublishStep): Promise<void> {
@@ -21,23 +34,22 @@ async function pauseIfAsked(step: PublishStep): Promise<void> {
   await new Promise(() => setInterval(() => {}, 60_000)); // until killed
 }
 
+/** What the command accepts (every one is in its usage). */
+export const options = {
+  name: { type: "string" },
+  version: { type: "string" },
+  alias: { type: "string", multiple: true },
+  quantization: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  ...TARGET_OPTIONS,
+} as const;
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      version: { type: "string" },
-      alias: { type: "string", multiple: true },
-      quantization: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-      ...TARGET_OPTIONS,
-    },
-  });
-  if (values.help) return void process.stdout.write(`${USAGE}\n`);
-  if (positionals.length !== 1) throw new CliError(positionals.length ? `expected one FILE, got ${positionals.length}` : USAGE);
-  if (!values.name) throw new CliError("--name NAME is required");
+  const { values, positionals } = parseCommandArgs(args, options);
+  if (values.help) return void process.stdout.write(`${usage}\n`);
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one FILE, got ${positionals.length}` : "missing FILE: maas push FILE --name NAME");
+  if (!values.name) throw new UsageError("--name NAME is required");
   const pauseAt = process.env.MAAS_PUSH_PAUSE_AT;
   if (pauseAt && !PAUSE_STEPS.includes(pauseAt)) throw new CliError(`MAAS_PUSH_PAUSE_AT must be ${PAUSE_STEPS.join(" or ")}`);
   const file = positionals[0];
@@ -59,15 +71,21 @@ export async function main(args: string[]): Promise<void> {
   let where = "";
   const result = await asUserErrors(() =>
     withRegistry(values, async (opened) => {
+      // onnxruntime loads it first: a model that cannot be served is refused before the store is written.
       where = opened.description;
-      return publishModel(opened.bucket, {
-        bytes,
-        name: values.name!,
-        version: values.version,
-        aliases: values.alias,
-        quantization: values.quantization,
-        onStep: pauseIfAsked,
-      });
+      try {
+        return await publishModel(opened.bucket, {
+          bytes,
+          name: values.name!,
+          version: values.version,
+          aliases: values.alias,
+          quantization: values.quantization,
+          onStep: pauseIfAsked,
+        });
+      } catch (error) {
+        if (error instanceof InvalidModelError) throw new InvalidModelError(`${file} cannot be published: ${error.message}`);
+        throw error;
+      }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -84,6 +102,8 @@ export async function main(args: string[]): Promise<void> {
       manifestWritten: result.manifestWritten,
       aliases: result.aliasesMoved.map((a) => a.alias),
       memoryBytes: manifest.memoryBytes,
+      quantization: manifest.quantization ?? null,
+      compression: manifest.compression ?? [],
       overBudget: warning !== undefined,
       seconds,
     };
@@ -91,8 +111,9 @@ export async function main(args: string[]): Promise<void> {
   }
   const blob = result.blobUploaded ? "blob uploaded" : "identical blob already stored";
   const version = result.manifestWritten ? "" : " (already published; nothing new)";
+  const compression = manifest.compression?.length ? `, ${describeCompression(manifest.compression)}` : manifest.quantization ? `, ${manifest.quantization}` : "";
   const moved = result.aliasesMoved.length ? `; ${result.aliasesMoved.map((a) => a.alias).join(", ")} -> ${manifest.version}` : "";
   process.stdout.write(
-    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n`,
+    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n`,
   );
 }

@@ -3,9 +3,9 @@
  * local store. Anonymous calls are allowed and rate limits are off unless these flags ask otherwise.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { parseApiKeys } from "../../functions/security/api-keys.ts";
-import { CliError } from "../cli-error.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
 import { localStateDir } from "../registry/paths.ts";
 import { claimablePort, PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
 
@@ -32,21 +32,27 @@ export async function serveUntilStopped(start: () => Promise<LocalServer>): Prom
   return server;
 }
 
+export const usage = `usage: maas serve [options]   (the Worker on 127.0.0.1, serving the local store)
+  --port 8787             the port to listen on
+  --require-key           refuse anonymous calls (by default this local server allows them)
+  --keys keys.json        the API keys to accept: a file made by maas keys create --file
+  --rate-limits           apply the Worker's rate limits (off locally by default)
+  -h, --help              this usage`;
+
+/** What the command accepts (every one is in its usage). */
+export const options = {
+  port: { type: "string", default: "8787" },
+  "require-key": { type: "boolean", default: false },
+  "rate-limits": { type: "boolean", default: false },
+  /** A keys file made by `maas keys create --file` (the API_KEYS secret's content). */
+  keys: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      port: { type: "string", default: "8787" },
-      "require-key": { type: "boolean", default: false },
-      "rate-limits": { type: "boolean", default: false },
-      /** A keys file made by `maas keys create --file` (the API_KEYS secret's content). */
-      keys: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) return void process.stdout.write("usage: maas serve [--port 8787] [--require-key [--keys keys.json]] [--rate-limits]\n");
-  if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
+  const { values, positionals } = parseCommandArgs(args, options);
+  if (values.help) return void process.stdout.write(`${usage}\n`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
   let apiKeys: string | undefined;

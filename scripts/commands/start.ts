@@ -4,15 +4,15 @@
  * local store on http://127.0.0.1:8787 and print a request that answers. A second start reuses
  * what is published.
  */
-import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import { resolve } from "node:path";
 import { DEFAULT_ALIAS } from "../../functions/registry/layout.ts";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { readAlias, readManifest, type RegistryBucket } from "../../functions/registry/store.ts";
 import { blobKey } from "../../functions/registry/layout.ts";
-import { CliError } from "../cli-error.ts";
-import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_QUANTIZATION, StepError } from "../registry/default-model.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
+import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_QUANTIZATION, sampleRecord, StepError } from "../registry/default-model.ts";
 import { openLocalBucket } from "../registry/local-bucket.ts";
 import { localStateDir, REPO_ROOT } from "../registry/paths.ts";
 import { publishModel } from "../registry/publish.ts";
@@ -55,14 +55,6 @@ function epochProgress(): { update: (epoch: number, epochs: number, loss: number
   };
 }
 
-function sampleRecord(manifest: Manifest): Record<string, unknown> {
-  // The first row of the bundled Iris data, without its target.
-  const record = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
-  const schemaText = manifest.metadata?.["maas.schema"];
-  if (!schemaText) return record;
-  const features = (JSON.parse(schemaText) as { features: Array<{ name: string }> }).features.map((f) => f.name);
-  return Object.fromEntries(features.map((name) => [name, record[name as keyof typeof record] ?? 0]));
-}
 
 async function ensurePublished(stateDir: string): Promise<Manifest> {
   say(`[1/4] local store ${stateDir}`);
@@ -73,7 +65,7 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
       say(`  ${DEFAULT_MODEL_NAME} version ${existing.version} is published (${existing.quantization ?? "fp32"}, ${formatBytes(existing.bytes)}): reusing it`);
       return existing;
     }
-    say(`[2/4] no ${DEFAULT_MODEL_NAME} model yet: training the default MLP on the bundled Iris data`);
+    say(`[2/4] no ${DEFAULT_MODEL_NAME} model yet: training the default MLP (30-256-128-2) on the bundled Breast Cancer Wisconsin data`);
     const progress = epochProgress();
     const outDir = resolve(REPO_ROOT, ".maas/models", DEFAULT_MODEL_NAME);
     let built;
@@ -82,11 +74,11 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
     } finally {
       progress.stop();
     }
-    say(`  trained in ${built.seconds.training.toFixed(1)} s, quantized to ${DEFAULT_MODEL_QUANTIZATION} in ${built.seconds.quantization.toFixed(1)} s: ${formatBytes(built.fp32.byteLength)} -> ${formatBytes(built.quantized.byteLength)}` +
-        (built.quantized.byteLength >= built.fp32.byteLength ? " (not smaller: on a model this small the quantization nodes outweigh the bytes saved)" : ""));
-    say(`  accuracy on the bundled data: fp32 ${built.accuracy.fp32.toFixed(3)}, ${DEFAULT_MODEL_QUANTIZATION} ${built.accuracy.quantized.toFixed(3)} (files in ${outDir})`);
+    const ratio = built.quantized.byteLength / built.fp32.byteLength;
+    say(`  trained in ${built.seconds.training.toFixed(1)} s, quantized to ${DEFAULT_MODEL_QUANTIZATION} in ${built.seconds.quantization.toFixed(1)} s: ${formatBytes(built.fp32.byteLength)} -> ${formatBytes(built.quantized.byteLength)} (${ratio.toFixed(2)}x)`);
+    say(`  accuracy on ${built.accuracy.rows} held-out rows: fp32 ${built.accuracy.fp32.toFixed(3)}, ${DEFAULT_MODEL_QUANTIZATION} ${built.accuracy.quantized.toFixed(3)} (files in ${outDir})`);
     say(`[3/4] publishing ${DEFAULT_MODEL_NAME} (${DEFAULT_MODEL_QUANTIZATION}) to the local store`);
-    const result = await publishModel(opened.bucket, { bytes: built.quantized, name: DEFAULT_MODEL_NAME, quantization: DEFAULT_MODEL_QUANTIZATION });
+    const result = await publishModel(opened.bucket, { bytes: built.quantized, name: DEFAULT_MODEL_NAME }); // the file records its quantization
     say(`  published ${DEFAULT_MODEL_NAME} version ${result.manifest.version}, alias ${DEFAULT_ALIAS}`);
     return result.manifest;
   } catch (error) {
@@ -97,14 +89,18 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
   }
 }
 
+export const usage = `usage: maas start [options]   (npm start: train, quantize and publish the default model if
+                                the local store has none, then serve it and print a request that answers)
+  --port 8787             the port to listen on
+  -h, --help              this usage`;
+
+/** What the command accepts (every one is in its usage). */
+export const options = { port: { type: "string", default: "8787" }, help: { type: "boolean", short: "h", default: false } } as const;
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { port: { type: "string", default: "8787" }, help: { type: "boolean", short: "h", default: false } },
-  });
-  if (values.help) return void process.stdout.write("usage: maas start [--port 8787]   (npm start)\n");
-  if (positionals.length) throw new CliError(`unexpected argument ${positionals[0]}`);
+  const { values, positionals } = parseCommandArgs(args, options);
+  if (values.help) return void process.stdout.write(`${usage}\n`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();
   const started = performance.now();
@@ -112,7 +108,7 @@ export async function main(args: string[]): Promise<void> {
 
   say(`[4/4] starting the Worker (wrangler dev) on http://127.0.0.1:${port}`);
   const server = await serveUntilStopped(() => startLocalServer({ port, stateDir }));
-  const body = JSON.stringify({ instances: [sampleRecord(manifest)] });
+  const body = JSON.stringify({ instances: [await sampleRecord()] });
   const url = `${server.url}/v1/models/${DEFAULT_MODEL_NAME}:predict`;
   const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
   const answer = await response.text();

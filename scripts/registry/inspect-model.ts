@@ -6,10 +6,12 @@
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
+import { z } from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
+import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
 
 export interface OnnxDescription {
   inputs: TensorSpec[];
@@ -51,6 +53,12 @@ export async function describeOnnx(bytes: Uint8Array): Promise<OnnxDescription> 
     throw new InvalidModelError(`onnxruntime cannot load it: ${String((error as Error).message).split("\n")[0]}`);
   }
   try {
+    // The serving protocols send inputs with every request (v2 `inputs` and v1 `instances` have at
+    // least one): a model without any, like ONNX's test_constant, cannot be called.
+    if (session.inputNames.length === 0) {
+      throw new InvalidModelError("it has no inputs: the serving protocols (v2 infer, v1 predict) need at least one input to call a model");
+    }
+    if (session.outputNames.length === 0) throw new InvalidModelError("it has no outputs");
     return {
       inputs: tensorSpecs(session.inputMetadata, "input"),
       outputs: tensorSpecs(session.outputMetadata, "output"),
@@ -60,6 +68,17 @@ export async function describeOnnx(bytes: Uint8Array): Promise<OnnxDescription> 
   } finally {
     await session.release();
   }
+}
+
+/**
+ * What maas quantize / prune / distill recorded in the file (shared/compression-record.ts), and the
+ * quantization it left; an unreadable record is left in `metadata` as it is, not interpreted.
+ */
+function compressionExtras(metadata: Record<string, string>): Pick<Manifest, "compression" | "quantization"> {
+  const steps = readCompression(metadata);
+  if (!steps?.length) return {};
+  const quantization = quantizationOf(steps);
+  return { compression: steps, ...(quantization ? { quantization } : {}) };
 }
 
 /** Labels and metrics the trainer records in metadata, lifted into the manifest when present. */
@@ -83,7 +102,7 @@ export async function manifestFor(
   options: { name: string; version: string; quantization?: string; createdAt?: Date },
 ): Promise<Manifest> {
   const description = await describeOnnx(bytes);
-  return manifestSchema.parse({
+  const parsed = manifestSchema.safeParse({
     schemaVersion: 1,
     name: options.name,
     version: options.version,
@@ -95,8 +114,12 @@ export async function manifestFor(
     outputs: description.outputs,
     producer: description.producer,
     createdAt: (options.createdAt ?? new Date()).toISOString(),
+    ...compressionExtras(description.metadata),
     ...(options.quantization ? { quantization: options.quantization } : {}),
     ...trainerExtras(description.metadata),
     ...(Object.keys(description.metadata).length ? { metadata: description.metadata } : {}),
   });
+  // Whatever onnxruntime loads but the manifest cannot describe is refused in one line.
+  if (!parsed.success) throw new InvalidModelError(`cannot describe it in a manifest: ${z.prettifyError(parsed.error).split("\n").join(" ")}`);
+  return parsed.data;
 }

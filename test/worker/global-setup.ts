@@ -18,7 +18,7 @@ import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
 import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
-import { parseTrainArgs } from "../../training/cli/train.ts";
+import { parseTrainArgs } from "../../scripts/commands/train.ts";
 import { trainFromRecords } from "../../training/pipeline.ts";
 
 export interface PublishedFixture {

@@ -13,12 +13,16 @@ import type { Activation } from "../model/mlp.ts";
 import { encodeModel, type ModelProto } from "../onnx/model-io.ts";
 import { train, type Matrix } from "../train.ts";
 import { floatParameterCount } from "./parameter-count.ts";
+import { defaultStudent, studentParameters as countStudent } from "./student-size.ts";
+import { sha256Hex } from "./record-step.ts";
+import { COMPRESSION_KEY, type CompressionStep } from "../../shared/compression-record.ts";
 import { runOnce } from "./run-model.ts";
 import { soften, teacherProbabilities } from "./teacher.ts";
 
 export interface DistillOptions {
   target: string;
-  hidden: number[];
+  /** Hidden layer widths; default: one layer sized by defaultStudent (at most a quarter of the teacher's parameters). */
+  hidden?: number[];
   temperature: number;
   alpha: number;
   epochs: number;
@@ -34,6 +38,9 @@ export interface DistillOptions {
 export interface DistillReport {
   teacherParameters: number;
   studentParameters: number;
+  /** The student's hidden layers, and how they were chosen when --hidden was not given. */
+  hidden: number[];
+  hiddenChosen?: string;
   parameterRatio: number;
   /** Accuracy on the held-out test rows (train rows when there are none). */
   evaluatedOn: "test" | "train";
@@ -64,6 +71,9 @@ export async function distill(
   const soft = soften(teacherOut.probabilities, options.temperature);
 
   const raw = encodeRecords(schema, records);
+  const teacherParameters = floatParameterCount(teacher);
+  const chosen = options.hidden ? undefined : defaultStudent(teacherParameters, raw.cols, classes);
+  const hidden = options.hidden ?? chosen!.hidden;
   const split = splitRows(records.length, { validation: options.validationFraction, test: options.testFraction }, options.seed, labels);
   if (split.train.length === 0) throw new Error(`too few rows (${records.length}) to train a student`);
   const preprocessing = fitPreprocessing(selectRows(raw, split.train), numericColumns(schema), true);
@@ -74,7 +84,7 @@ export async function distill(
     x: prepared(split.train),
     y: selectRows(y, split.train),
     validation: split.validation.length ? { x: prepared(split.validation), y: selectRows(y, split.validation) } : undefined,
-    hidden: options.hidden,
+    hidden,
     activation: options.activation,
     loss: "softmax-ce",
     optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
@@ -85,9 +95,16 @@ export async function distill(
     patience: options.patience,
     distillation: { softTargets: selectRows(soft, split.train), alpha: options.alpha, temperature: options.temperature },
   });
+  const distillStep: CompressionStep = {
+    kind: "distill", teacherSha256: sha256Hex(teacherBytes), teacherParameters, studentParameters: countStudent(raw.cols, hidden, classes),
+    hidden, temperature: options.temperature, alpha: options.alpha,
+  };
   const model = buildInferenceModel({
     schema, weights: result.weights, activation: options.activation, loss: "softmax-ce", preprocessing,
-    metadata: { "maas.distilled": JSON.stringify({ temperature: options.temperature, alpha: options.alpha }) },
+    metadata: {
+      "maas.distilled": JSON.stringify({ temperature: options.temperature, alpha: options.alpha }),
+      [COMPRESSION_KEY]: JSON.stringify([distillStep]),
+    },
   });
   const bytes = encodeModel(model);
 
@@ -99,7 +116,6 @@ export async function distill(
   const teacherLabels = argmaxRows(teacherOut.probabilities, records.length);
   const truth = evalRows.map((r) => labels[r]);
   const share = (hits: number): number => hits / evalRows.length;
-  const teacherParameters = floatParameterCount(teacher);
   const studentParameters = floatParameterCount(model);
   return {
     model,
@@ -108,6 +124,8 @@ export async function distill(
       teacherParameters,
       studentParameters,
       parameterRatio: studentParameters / teacherParameters,
+      hidden,
+      ...(chosen ? { hiddenChosen: chosen.reason } : {}),
       evaluatedOn,
       rows: evalRows.length,
       teacherAccuracy: share(evalRows.filter((r, i) => teacherLabels[r] === truth[i]).length),

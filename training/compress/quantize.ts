@@ -20,6 +20,8 @@ export interface LayerReport {
   ops: string[];
   /** "int8 per-channel axis 1 (DequantizeLinear)", … or undefined when kept. */
   scheme: string | undefined;
+  /** Rows of K per scale actually used (int4: --block-size, capped for small K). */
+  blockSize?: number;
   keptBecause: string | undefined;
   bytesBefore: number;
   bytesAfter: number;
@@ -52,6 +54,7 @@ function report(weight: ConstantWeight, outcome: LayerOutcome, ops: string[]): L
     shape: weight.dims,
     ops,
     scheme: "tensors" in outcome ? outcome.scheme : undefined,
+    ...("tensors" in outcome && outcome.blockSize !== undefined ? { blockSize: outcome.blockSize } : {}),
     keptBecause: "skipped" in outcome ? outcome.skipped : undefined,
     bytesBefore: before,
     bytesAfter: "tensors" in outcome ? outcome.tensors.reduce((n, t) => n + storedByteSize(t), 0) : before,

@@ -1,6 +1,6 @@
 /** The human-readable report: metrics table, loss curves and (classification) the confusion matrix. */
 import type { TrainingReport } from "../pipeline.ts";
-import { confusionMatrixChart, lineChart } from "./charts.ts";
+import { confusionMatrixChart, lineChart } from "../../shared/charts.ts";
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -1,12 +1,16 @@
 /** Writes files into a temporary sibling directory and renames it into place: no partial output. */
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { CliError } from "../../scripts/cli-error.ts";
+
+/** The output directory is already there and replacing it was not asked for: the caller's to fix. */
+export class OutputExistsError extends Error {
+  override name = "OutputExistsError";
+}
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export async function writeDirectory(out: string, files: Record<string, Uint8Array | string>, force: boolean): Promise<void> {
-  if ((await exists(out)) && !force) throw new CliError(`${out} already exists (use --force to replace it)`);
+  if ((await exists(out)) && !force) throw new OutputExistsError(`${out} already exists (use --force to replace it)`);
   const parent = dirname(out);
   await mkdir(parent, { recursive: true });
   const temp = join(parent, `.${basename(out)}.tmp-${process.pid}`);

@@ -5,10 +5,11 @@
  */
 import * as ort from "onnxruntime-node";
 import { decodePredictions, encodeRecords, type FeatureSchema } from "../../../functions/registry/feature-schema.ts";
+import type { RegistryBucket } from "../../../functions/registry/store.ts";
 import { openLocalBucket } from "../../../scripts/registry/local-bucket.ts";
 import { startLocalServer, type LocalServer } from "../../../scripts/registry/local-server.ts";
 import { publishModel } from "../../../scripts/registry/publish.ts";
-import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
 import { trainFromRecords, type TrainingReport } from "../../../training/pipeline.ts";
@@ -28,19 +29,23 @@ export interface ServedIris {
 export interface ServeOptions {
   vars?: Record<string, string>;
   allowAnonymous?: boolean;
+  /** Publishes more models into the store before the server starts. */
+  publishMore?: (bucket: RegistryBucket) => Promise<void>;
 }
 
 export async function serveIris(options: ServeOptions = {}): Promise<ServedIris> {
+  const { publishMore, ...serverOptions } = options;
   const state = await tempDir("maas-ui-");
   const trained = await trainFromRecords(await readRecords(DEFAULT_DATASET.path), parseTrainArgs(["--epochs", "60"]).options);
   const { bucket, close } = await openLocalBucket(state.path);
   try {
     await publishModel(bucket, { bytes: trained.bytes, name: "iris", aliases: ["latest", "prod"] });
     await publishModel(bucket, { bytes: mlpModel(7), name: "mlp", quantization: "fp32" });
+    await publishMore?.(bucket);
   } finally {
     await close();
   }
-  const server = await startLocalServer({ port: 0, stateDir: state.path, output: "pipe", ...options });
+  const server = await startLocalServer({ port: 0, stateDir: state.path, output: "pipe", ...serverOptions });
   return {
     server,
     bytes: trained.bytes,

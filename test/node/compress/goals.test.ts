@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseFeatureSchema, type FeatureSchema } from "../../../functions/registry/feature-schema.ts";
-import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
 import { METRICS_KEY, TRAINING_KEY } from "../../../training/export/inference-graph.ts";

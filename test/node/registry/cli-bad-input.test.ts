@@ -1,4 +1,7 @@
-/** Each publishing command's bad input: one line on stderr naming the problem, nothing on stdout, exit 1. */
+/**
+ * Each publishing command's bad input: one line on stderr naming the problem, nothing on stdout;
+ * exit 2 for a wrong command line (with the usage hint), 1 for everything else.
+ */
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimablePort } from "../../../scripts/registry/local-server.ts";
@@ -31,30 +34,30 @@ afterAll(async () => {
 });
 
 const cases: Array<[string, () => string[], RegExp]> = [
-  ["push without FILE", () => ["push", "--name", "m"], /usage: maas push/],
+  ["push without FILE", () => ["push", "--name", "m"], /missing FILE/],
   ["push without --name", () => ["push", model], /--name NAME is required/],
   ["push of a missing file", () => ["push", `${dir.path}/nope.onnx`, "--name", "m"], /cannot read .*ENOENT/],
   ["push of a file that is not ONNX", () => ["push", garbage, "--name", "m"], /not an ONNX model|cannot load/],
   ["push with a bad model name", () => ["push", model, "--name", "../etc"], /model name "..\/etc" is not valid/],
   ["push with a bad alias", () => ["push", model, "--name", "m", "--alias", "a b"], /alias "a b" is not valid/],
   ["push --local --remote", () => ["push", model, "--name", "m", "--local", "--remote"], /exclude each other/],
-  ["push with an unknown option", () => ["push", model, "--name", "m", "--frobnicate"], /Unknown option '--frobnicate'/],
+  ["push with an unknown option", () => ["push", model, "--name", "m", "--frobnicate"], /unknown option '--frobnicate'/],
   ["models with an argument", () => ["models", "extra"], /unexpected argument extra/],
-  ["alias without a subcommand", () => ["alias"], /usage: maas alias set/],
+  ["alias without a subcommand", () => ["alias"], /missing subcommand: maas alias set/],
   ["alias set without a version", () => ["alias", "set", "m", "latest"], /missing VERSION/],
   ["alias set to a missing version", () => ["alias", "set", "m", "latest", "9"], /m has no version 9/],
   ["alias set with a bad split", () => ["alias", "set", "m", "latest", "1=abc,2=3"], /each side is VERSION=WEIGHT/],
   ["alias set with a one-sided split", () => ["alias", "set", "m", "latest", "--split", "1=100"], /at least two versions/],
-  ["rollback without a name", () => ["rollback"], /usage: maas rollback/],
+  ["rollback without a name", () => ["rollback"], /missing NAME/],
   ["rollback with no history", () => ["rollback", "m"], /no earlier target/],
   ["rollback of a missing alias", () => ["rollback", "m", "--alias", "nope"], /m has no alias nope/],
-  ["rm without a version", () => ["rm", "m"], /usage: maas rm/],
+  ["rm without a version", () => ["rm", "m"], /missing NAME or VERSION/],
   ["rm of a missing version", () => ["rm", "m", "7"], /m has no version 7/],
   ["rm of the version latest points at", () => ["rm", "m", "1"], /in use by alias latest/],
   ["serve with a bad port", () => ["serve", "--port", "http"], /--port must be 1-65535/],
   ["serve on a port in use", () => ["serve", "--port", String(busyPort)], /port \d+ on 127.0.0.1 is in use/],
   ["start with a bad port", () => ["start", "--port", "99999"], /--port must be 1-65535/],
-  ["predict without --url", () => ["predict", "--model", "m", "--input", "[[1,2,3,4]]"], /usage: maas predict/],
+  ["predict without --url", () => ["predict", "--model", "m", "--input", "[[1,2,3,4]]"], /--url is required/],
   ["predict with --input and --data", () => ["predict", "--url", "http://127.0.0.1:1", "--model", "m", "--input", "[]", "--data", "x"], /exactly one of/],
   ["predict with input that is not JSON", () => ["predict", "--url", "http://127.0.0.1:1", "--model", "m", "--input", "{nope"], /not JSON/],
   ["predict with a bad URL", () => ["predict", "--url", "not a url", "--model", "m", "--input", "[[1]]"], /is not a URL/],
@@ -62,12 +65,19 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ["predict to a server that never answers", () => ["predict", "--url", `http://127.0.0.1:${busyPort}`, "--model", "m", "--input", "[[1,2,3,4]]", "--timeout-ms", "300"], /did not answer within 300 ms/],
 ];
 
+/** Wrong command lines: exit 2 and the usage hint. */
+const USAGE_ERRORS = new Set([
+  "push without FILE", "push without --name", "push with an unknown option", "models with an argument", "alias without a subcommand",
+  "alias set without a version", "rollback without a name", "rm without a version", "predict without --url", "predict with --input and --data",
+]);
+
 describe.concurrent("bad input", () => {
-  it.each(cases)("%s", async (_title, args, message) => {
+  it.each(cases)("%s", async (title, args, message) => {
     const run = await runCli(args(), env);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(USAGE_ERRORS.has(title) ? 2 : 1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^maas [a-z]+: [^\n]+\n$/);
     expect(run.stderr).toMatch(message);
+    if (USAGE_ERRORS.has(title)) expect(run.stderr).toMatch(/\(see maas [a-z]+ --help\)\n$/);
   });
 });

@@ -11,7 +11,7 @@ import { decodePredictions, encodeRecords, parseFeatureSchema } from "../../../f
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { parseRecords } from "../../../training/data/read-records.ts";
 import { decodeModel, readMetadata } from "../../../training/onnx/model-io.ts";
-import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { trainFromRecords, type PipelineResult } from "../../../training/pipeline.ts";
 
 const records = parseRecords(readFileSync(DEFAULT_DATASET.path, "utf8"), "csv");

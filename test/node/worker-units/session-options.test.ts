@@ -17,7 +17,7 @@ import { mlp } from "../../../scripts/bench/models.ts";
 import { quantizeModel } from "../../../training/compress/quantize.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
-import { parseTrainArgs } from "../../../training/cli/train.ts";
+import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { decodeModel, encodeModel } from "../../../training/onnx/model-io.ts";
 import { trainFromRecords } from "../../../training/pipeline.ts";
 import { randomFloats } from "../../fixtures/random.ts";

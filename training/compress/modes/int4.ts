@@ -69,5 +69,6 @@ export function quantizeWeightInt4(weight: ConstantWeight, ctx: QuantizeContext)
   const outcome = rewriteAllUses(weight, ctx, build, "", () => created, true);
   if (!("tensors" in outcome)) return outcome;
   ensureOpsetImport(ctx.model, MICROSOFT_DOMAIN, 1);
-  return { ...outcome, scheme: `int4 block ${effectiveBlockSize(ctx.options.blockSize, k)}${halfScales ? ", fp16 scales" : ""} (MatMulNBits)` };
+  const blockSize = effectiveBlockSize(ctx.options.blockSize, k);
+  return { ...outcome, blockSize, scheme: `int4 block ${blockSize}${halfScales ? ", fp16 scales" : ""} (MatMulNBits)` };
 }

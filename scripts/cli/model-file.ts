@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { CliError } from "../../../scripts/cli-error.ts";
-import { decodeModel, type ModelProto } from "../../onnx/model-io.ts";
+import { CliError } from "../cli-error.ts";
+import { decodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
 
 export function readModelFile(path: string): { bytes: Uint8Array; model: ModelProto } {
   let bytes: Uint8Array;

@@ -1,6 +1,6 @@
 /** A per-epoch progress bar (cli-progress) on an interactive terminal; silent otherwise. */
 import cliProgress from "cli-progress";
-import type { EpochRecord } from "../train.ts";
+import type { EpochRecord } from "../../training/train.ts";
 
 export function progressReporter(epochs: number): { update: (record: EpochRecord) => void; stop: () => void } | undefined {
   if (!process.stderr.isTTY) return undefined;

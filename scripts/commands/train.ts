@@ -2,19 +2,19 @@
  * `maas train [FILE] --target COL [options]` — train an MLP on a CSV/JSON/JSONL file and write
  * OUT/model.onnx, OUT/report.json and OUT/report.html. Without FILE it trains the bundled Iris data.
  */
-import { parseArgs } from "node:util";
-import { CliError } from "../../scripts/cli-error.ts";
-import { TrainingInputError } from "../data/errors.ts";
-import { readRecords } from "../data/read-records.ts";
-import { ACTIVATIONS, LOSSES, type Activation, type LossKind } from "../model/mlp.ts";
-import { OPTIMIZERS, type OptimizerSpec } from "../model/optimizer.ts";
-import { SCHEDULES, type Schedule } from "../model/schedule.ts";
-import { trainFromRecords, type PipelineOptions } from "../pipeline.ts";
-import { DEFAULT_DATASET } from "../data/default-dataset.ts";
-import { writeOutputDir } from "./write-output.ts";
-import { progressReporter } from "./progress.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
+import { TrainingInputError } from "../../training/data/errors.ts";
+import { readRecords } from "../../training/data/read-records.ts";
+import { ACTIVATIONS, LOSSES, type Activation, type LossKind } from "../../training/model/mlp.ts";
+import { OPTIMIZERS, type OptimizerSpec } from "../../training/model/optimizer.ts";
+import { SCHEDULES, type Schedule } from "../../training/model/schedule.ts";
+import { trainFromRecords, type PipelineOptions } from "../../training/pipeline.ts";
+import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
+import { writeOutputDir } from "../../training/util/write-output.ts";
+import { progressReporter } from "../cli/progress.ts";
 
-const USAGE = `usage: maas train [FILE] --target COL [options]   (no FILE: the bundled Iris data)
+export const usage = `usage: maas train [FILE] --target COL [options]   (no FILE: the bundled Iris data)
   --target COL[,COL]     target column(s)          --features A,B   only these columns
   --ignore A,B           drop these columns        --task classification|regression
   --hidden 16            hidden layer sizes ("" for none)
@@ -22,7 +22,8 @@ const USAGE = `usage: maas train [FILE] --target COL [options]   (no FILE: the b
   --loss mse|softmax-ce|bce  --optimizer sgd|adam|adamw  --lr 0.003  --momentum 0.9
   --weight-decay 0.01    --schedule constant|cosine|step  --epochs 150  --batch-size 32
   --patience 20          --clip-norm N  --seed 1  --val 0.15  --test 0.2  --no-standardize
-  --threads N            --out DIR (default out/model)  --force  --json`;
+  --threads N            --out DIR (default out/model)  --force  --json
+  -h, --help             this usage`;
 
 function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new CliError(`--${name} must be one of ${allowed.join(", ")} (got "${value}")`);
@@ -39,42 +40,42 @@ function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+/** What `maas train` accepts (every one is in its usage). */
+const trainOptions = {
+  target: { type: "string" },
+  features: { type: "string" },
+  ignore: { type: "string" },
+  task: { type: "string" },
+  hidden: { type: "string", default: "16" },
+  activation: { type: "string", default: "relu" },
+  loss: { type: "string" },
+  optimizer: { type: "string", default: "adam" },
+  lr: { type: "string", default: "0.003" },
+  momentum: { type: "string", default: "0.9" },
+  "weight-decay": { type: "string", default: "0.01" },
+  schedule: { type: "string", default: "constant" },
+  epochs: { type: "string", default: "150" },
+  "batch-size": { type: "string", default: "32" },
+  patience: { type: "string", default: "20" },
+  "clip-norm": { type: "string" },
+  seed: { type: "string", default: "1" },
+  val: { type: "string", default: "0.15" },
+  test: { type: "string", default: "0.2" },
+  "no-standardize": { type: "boolean", default: false },
+  threads: { type: "string" },
+  out: { type: "string", default: "out/model" },
+  force: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+export { trainOptions as options };
+
 export function parseTrainArgs(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      target: { type: "string" },
-      features: { type: "string" },
-      ignore: { type: "string" },
-      task: { type: "string" },
-      hidden: { type: "string", default: "16" },
-      activation: { type: "string", default: "relu" },
-      loss: { type: "string" },
-      optimizer: { type: "string", default: "adam" },
-      lr: { type: "string", default: "0.003" },
-      momentum: { type: "string", default: "0.9" },
-      "weight-decay": { type: "string", default: "0.01" },
-      schedule: { type: "string", default: "constant" },
-      epochs: { type: "string", default: "150" },
-      "batch-size": { type: "string", default: "32" },
-      patience: { type: "string", default: "20" },
-      "clip-norm": { type: "string" },
-      seed: { type: "string", default: "1" },
-      val: { type: "string", default: "0.15" },
-      test: { type: "string", default: "0.2" },
-      "no-standardize": { type: "boolean", default: false },
-      threads: { type: "string" },
-      out: { type: "string", default: "out/model" },
-      force: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (positionals.length > 1) throw new CliError(`expected one data file, got ${positionals.length}`);
+  const { values, positionals } = parseCommandArgs(args, trainOptions);
+  if (positionals.length > 1) throw new UsageError(`expected one data file, got ${positionals.length}`);
   const file = positionals[0] ?? DEFAULT_DATASET.path;
   const target = values.target ?? (positionals[0] ? undefined : DEFAULT_DATASET.target);
-  if (!target) throw new CliError("--target COL is required");
+  if (!target) throw new UsageError("--target COL is required");
   const kind = choice("optimizer", values.optimizer, OPTIMIZERS);
   const optimizer: OptimizerSpec =
     kind === "sgd"
@@ -110,7 +111,7 @@ export function parseTrainArgs(args: string[]) {
 
 export async function main(args: string[]): Promise<void> {
   const parsed = parseTrainArgs(args);
-  if (parsed.help) return void process.stdout.write(`${USAGE}\n`);
+  if (parsed.help) return void process.stdout.write(`${usage}\n`);
   const progress = parsed.json ? undefined : progressReporter(parsed.options.epochs);
   try {
     const records = await readRecords(parsed.file);

@@ -5,23 +5,25 @@
  * --keep-report: it describes the fp32 model, not the quantized one. --strip-report, which asked for
  * that before it was the default, is still accepted and changes nothing.
  */
-import { parseArgs } from "node:util";
-import { estimateHeapBytes } from "../../../functions/sessions/heap-estimate.ts";
-import { CliError } from "../../../scripts/cli-error.ts";
-import { encodeModel } from "../../onnx/model-io.ts";
-import { compareOrLoad, oneLine } from "../compare-models.ts";
-import { QUANTIZE_MODES, type QuantizeMode } from "../quantize-context.ts";
-import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../quantize.ts";
-import { fileSize, formatBytes } from "../size-report.ts";
-import { handleTrainingReport } from "../strip-report.ts";
-import { comparisonLines, reportLines, sizeLines } from "../summary-text.ts";
-import { readModelFile, writeOutputFile } from "./model-file.ts";
-import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
+import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
+import { encodeModel } from "../../training/onnx/model-io.ts";
+import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
+import { QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
+import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../../training/compress/quantize.ts";
+import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
+import { handleTrainingReport } from "../../training/compress/strip-report.ts";
+import { recordCompressionStep, sha256Hex } from "../../training/compress/record-step.ts";
+import { comparisonLines, reportLines, sizeLines } from "../../training/compress/summary-text.ts";
+import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
+import { evaluateBeforeAfter, parseCount, type EvalSummary } from "../cli/compress-options.ts";
 
 const BLOCK_SIZES = [32, 64, 128];
 
-const USAGE = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [options]
-  --block-size 32|64|128  int4: rows of K per scale (default 128)
+export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [options]
+  --block-size 32|64|128  int4: rows of K per scale (default 128; capped at each layer's K rounded up
+                          to a power of two, at least 16: the summary names the size each layer used)
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
@@ -35,7 +37,8 @@ const USAGE = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out 
   --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
-  --json                  print the summary as JSON`;
+  --json                  print the summary as JSON
+  -h, --help              this usage`;
 
 const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
@@ -58,37 +61,44 @@ function layerLine(l: LayerReport): string {
   return `  ${l.weight} [${l.shape.join("x")}] (${l.ops.join(", ")}; ${l.graph}): ${formatBytes(l.bytesBefore)} -> ${formatBytes(l.bytesAfter)}  ${what}`;
 }
 
+/** What the command accepts (every one is in its usage). */
+export const options = {
+  mode: { type: "string" },
+  out: { type: "string" },
+  "block-size": { type: "string", default: "128" },
+  "per-tensor": { type: "boolean", default: false },
+  "keep-bias": { type: "boolean", default: false },
+  "min-elements": { type: "string", default: "0" },
+  data: { type: "string" },
+  eval: { type: "string" },
+  target: { type: "string" },
+  seed: { type: "string", default: "1" },
+  "keep-report": { type: "boolean", default: false },
+  "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** int4: the block size each layer used (--block-size is capped at K rounded up to a power of two). */
+function blockSizeNote(layers: LayerReport[], requested: number): string {
+  const used = layers.filter((l) => l.blockSize !== undefined);
+  if (!used.length) return "";
+  const capped = used.some((l) => l.blockSize !== requested) ? `; --block-size ${requested}, capped at each layer's K` : "";
+  return `, block size per layer: ${used.map((l) => `${l.weight} ${l.blockSize}`).join(", ")}${capped}`;
+}
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      mode: { type: "string" },
-      out: { type: "string" },
-      "block-size": { type: "string", default: "128" },
-      "per-tensor": { type: "boolean", default: false },
-      "keep-bias": { type: "boolean", default: false },
-      "min-elements": { type: "string", default: "0" },
-      data: { type: "string" },
-      eval: { type: "string" },
-      target: { type: "string" },
-      seed: { type: "string", default: "1" },
-      "keep-report": { type: "boolean", default: false },
-      "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(args, options);
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage}\n`);
     return;
   }
   const [input, ...extra] = positionals;
-  if (!input) throw new CliError("usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT (see --help)");
-  if (extra.length) throw new CliError(`unexpected argument ${extra[0]}`);
+  if (!input) throw new UsageError("missing IN: maas quantize IN --mode MODE --out OUT");
+  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
   const mode = values.mode as QuantizeMode | undefined;
   if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);
-  if (!values.out) throw new CliError("--out OUT is required");
+  if (!values.out) throw new UsageError("--out OUT is required");
   const blockSize = Number(values["block-size"]);
   if (!BLOCK_SIZES.includes(blockSize)) throw new CliError(`--block-size must be 32, 64 or 128 (got ${values["block-size"]})`);
   const minElements = parseCount("--min-elements", values["min-elements"]);
@@ -108,6 +118,11 @@ export async function main(args: string[]): Promise<void> {
     throw new CliError(`${input}: nothing to quantize: every weight was kept (${layers.map((l) => `${l.weight}: ${l.keptBecause}`).join("; ")})`);
   }
   const report = handleTrainingReport(model, values["keep-report"]);
+  // What was done goes into the file, so that `maas push` records it with no flag.
+  recordCompressionStep(model, {
+    kind: "quantize", mode, sourceSha256: sha256Hex(bytes), ...(values["per-tensor"] ? { perTensor: true } : {}),
+    layers: layers.flatMap((l) => (l.scheme ? [{ weight: l.weight, scheme: l.scheme, ...(l.blockSize ? { blockSize: l.blockSize } : {}) }] : [])),
+  });
   const output = encodeModel(model);
 
   let comparison;
@@ -135,7 +150,7 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const lines = [
-    `quantized ${input} -> ${values.out} (${mode}${mode === "int4" ? `, block ${blockSize}` : ""})`,
+    `quantized ${input} -> ${values.out} (${mode}${blockSizeNote(layers, blockSize)})`,
     ...sizeLines(before, after),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
     "layers:",

@@ -1,9 +1,9 @@
 /** Option parsing and the --eval step shared by the compression commands. */
-import { CliError } from "../../../scripts/cli-error.ts";
-import type { ModelProto } from "../../onnx/model-io.ts";
-import { evaluateModel, requireSchema, type Evaluation } from "../evaluate.ts";
-import { readRecords } from "../records.ts";
-import { evaluationLines } from "../summary-text.ts";
+import { CliError } from "../cli-error.ts";
+import type { ModelProto } from "../../training/onnx/model-io.ts";
+import { evaluateModel, requireSchema, type Evaluation } from "../../training/compress/evaluate.ts";
+import { readRecords } from "../../training/compress/records.ts";
+import { evaluationLines } from "../../training/compress/summary-text.ts";
 
 export function parseCount(option: string, text: string | undefined): number {
   const value = Number(text);

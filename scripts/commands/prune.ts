@@ -4,19 +4,20 @@
  * Like quantize, the output leaves out the source model's training report (loss curve, confusion
  * matrix: the dense model's, not the pruned one's) unless --keep-report.
  */
-import { parseArgs } from "node:util";
-import { CliError } from "../../../scripts/cli-error.ts";
-import { decodeModel, encodeModel } from "../../onnx/model-io.ts";
-import { compareOrLoad, oneLine } from "../compare-models.ts";
-import { pruneModel, type PruneLayerReport, type PruneScope } from "../prune.ts";
-import { formatBytes } from "../size-report.ts";
-import { handleTrainingReport, stripTrainingReport } from "../strip-report.ts";
-import { comparisonLines, reportLines } from "../summary-text.ts";
-import { measurePruningGain, type PruningGain } from "../what-pruning-buys.ts";
-import { readModelFile, writeOutputFile } from "./model-file.ts";
-import { evaluateBeforeAfter, parseCount, type EvalSummary } from "./shared-options.ts";
+import { CliError, UsageError } from "../cli-error.ts";
+import { parseCommandArgs } from "../cli/command.ts";
+import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
+import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
+import { pruneModel, type PruneLayerReport, type PruneScope } from "../../training/compress/prune.ts";
+import { formatBytes } from "../../training/compress/size-report.ts";
+import { handleTrainingReport, stripTrainingReport } from "../../training/compress/strip-report.ts";
+import { recordCompressionStep, sha256Hex } from "../../training/compress/record-step.ts";
+import { comparisonLines, reportLines } from "../../training/compress/summary-text.ts";
+import { measurePruningGain, type PruningGain } from "../../training/compress/what-pruning-buys.ts";
+import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
+import { evaluateBeforeAfter, parseCount, type EvalSummary } from "../cli/compress-options.ts";
 
-const USAGE = `usage: maas prune IN --sparsity 0.5 --out OUT [options]
+export const usage = `usage: maas prune IN --sparsity 0.5 --out OUT [options]
   --scope layer|global    one threshold per weight (default) or one for all weights
   --min-elements N        leave weights with fewer elements alone (default 0)
   --finetune DATA --target COL [--epochs N]
@@ -28,7 +29,8 @@ const USAGE = `usage: maas prune IN --sparsity 0.5 --out OUT [options]
   --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
-  --json                  print the summary as JSON`;
+  --json                  print the summary as JSON
+  -h, --help              this usage`;
 
 function layerLine(l: PruneLayerReport): string {
   const share = (n: number): string => `${((100 * n) / l.elements).toFixed(1)}%`;
@@ -45,36 +47,35 @@ function gainLines(g: PruningGain, reportDropped: boolean): string[] {
   ];
 }
 
+/** What the command accepts (every one is in its usage). */
+export const options = {
+  sparsity: { type: "string" },
+  out: { type: "string" },
+  scope: { type: "string", default: "layer" },
+  "min-elements": { type: "string", default: "0" },
+  finetune: { type: "string" },
+  epochs: { type: "string", default: "30" },
+  data: { type: "string" },
+  eval: { type: "string" },
+  target: { type: "string" },
+  seed: { type: "string", default: "1" },
+  "keep-report": { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export async function main(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      sparsity: { type: "string" },
-      out: { type: "string" },
-      scope: { type: "string", default: "layer" },
-      "min-elements": { type: "string", default: "0" },
-      finetune: { type: "string" },
-      epochs: { type: "string", default: "30" },
-      data: { type: "string" },
-      eval: { type: "string" },
-      target: { type: "string" },
-      seed: { type: "string", default: "1" },
-      "keep-report": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(args, options);
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage}\n`);
     return;
   }
   const [input, ...extra] = positionals;
-  if (!input) throw new CliError("usage: maas prune IN --sparsity 0.5 --out OUT (see --help)");
-  if (extra.length) throw new CliError(`unexpected argument ${extra[0]}`);
+  if (!input) throw new UsageError("missing IN: maas prune IN --sparsity 0.5 --out OUT");
+  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
   const sparsity = Number(values.sparsity);
   if (values.sparsity === undefined || !(sparsity >= 0 && sparsity < 1)) throw new CliError(`--sparsity must be a number in [0, 1) (got ${values.sparsity ?? "nothing"})`);
-  if (!values.out) throw new CliError("--out OUT is required");
+  if (!values.out) throw new UsageError("--out OUT is required");
   const scope = values.scope as PruneScope;
   if (scope !== "layer" && scope !== "global") throw new CliError(`--scope must be layer or global (got ${values.scope})`);
   const minElements = parseCount("--min-elements", values["min-elements"]);
@@ -91,10 +92,15 @@ export async function main(args: string[]): Promise<void> {
   }
   // Before fine-tuning, which carries the source's metadata over to the model it rebuilds.
   const report = handleTrainingReport(model, values["keep-report"]);
+  // What was done goes into the file (fine-tuning keeps it), so that `maas push` records it with no flag.
+  recordCompressionStep(model, {
+    kind: "prune", sparsity, scope, sourceSha256: sha256Hex(bytes), ...(values.finetune ? { finetuneEpochs: epochs } : {}),
+    layers: layers.flatMap((l) => (l.keptBecause ? [] : [{ weight: l.weight, sparsity: l.zerosAfter / l.elements }])),
+  });
   let output = encodeModel(model);
   let finetuneLines: string[] = [];
   if (values.finetune) {
-    const { finetunePruned } = await import("../finetune.ts");
+    const { finetunePruned } = await import("../../training/compress/finetune.ts");
     let result;
     try {
       result = await finetunePruned(output, masks, values.finetune, values.target!, { epochs, seed });

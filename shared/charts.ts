@@ -1,6 +1,7 @@
 /**
- * SVG chart builders for the training report — pure functions returning SVG text, no Node or DOM
- * APIs, so the Worker's playground page can import them too.
+ * SVG chart builders shared by the trainer's report.html (training/report/html.ts) and the Worker's
+ * playground (functions/ui/charts.ts) — pure functions returning SVG text, no Node or DOM APIs, so
+ * both import them from here and neither reaches into the other.
  */
 
 export interface Series {
