@@ -14,13 +14,23 @@ import { parseWith, type JsonInferInput } from "./v2-request.ts";
 /** A model's one signature (the name TensorFlow Serving gives the default one). */
 export const SIGNATURE_NAME = "serving_default";
 
-const recordParameters = z
+export const recordParameters = z
   .object({
-    missing: z.enum(["error", "impute"]).optional(),
-    unknown_category: z.enum(["error", "ignore"]).optional(),
-    unknown_field: z.enum(["error", "ignore"]).optional(),
+    missing: z
+      .enum(["error", "impute"])
+      .optional()
+      .describe('a missing feature (absent, null, "", "NA", "NaN") that the training data never lacked: "error" (default) refuses the request; "impute" imputes it as the model does for missing values (numeric: the training mean; categorical: no category). Features the training data did lack are always imputed.'),
+    unknown_category: z
+      .enum(["error", "ignore"])
+      .optional()
+      .describe('a category not seen in training: "error" (default) refuses the request, listing the known ones; "ignore" encodes it as none of them'),
+    unknown_field: z
+      .enum(["error", "ignore"])
+      .optional()
+      .describe('a field that is not a feature of the model: "error" (default) refuses the request, naming the closest feature; "ignore" leaves it out'),
   })
-  .strict();
+  .strict()
+  .describe("how raw records are held to the model's feature schema; every imputed or ignored value is reported per row in `adjustments`");
 export type RecordParameters = z.infer<typeof recordParameters>;
 
 // Only "is an array" for instances: the elements are checked where they are used, and

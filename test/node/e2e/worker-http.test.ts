@@ -2,6 +2,7 @@
  * End to end over real HTTP: the Worker runs under wrangler dev on a loopback port, reading the
  * local R2 store that the publisher writes; answers are compared with onnxruntime-node.
  */
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLocalBucket } from "../../../scripts/registry/local-bucket.ts";
 import { startLocalServer, type LocalServer } from "../../../scripts/registry/local-server.ts";
@@ -86,6 +87,31 @@ describe("the Worker over HTTP (wrangler dev on loopback)", () => {
     const fixedExpected = await referenceOutputs(fixedDimsModel(), fixedInputs);
     const fixed = await infer("/v2/models/fixed/infer", fixedInputs);
     expect(fixed.body.outputs[1].shape).toEqual(fixedExpected[1].shape);
+  });
+
+  it("a chunked body over the limit gets the 413 JSON error once sent, not a connection reset", async () => {
+    // No Content-Length: node:http sends it chunked. wrangler.toml's MAX_BODY_BYTES is 8 MiB.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/v2/models/mlp/infer`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      let sent = 0;
+      const write = (): void => {
+        while (sent < 12 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", write);
+        }
+        req.end();
+      };
+      write();
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({ error: "request body is larger than 8388608 bytes" });
   });
 
   it("errors are JSON with the right status", async () => {
