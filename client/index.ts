@@ -85,6 +85,8 @@ export interface BinaryInferResponse {
 
 export interface PredictResponse<Prediction = unknown> {
   predictions: Prediction[];
+  /** Per row, what was imputed or ignored (null: nothing); present only when some row had something (README, "Records are checked"). */
+  adjustments?: Array<{ imputed?: string[]; ignored_categories?: Record<string, string>; ignored_fields?: string[] } | null>;
   model_version: string;
 }
 

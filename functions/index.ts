@@ -3,13 +3,14 @@
  * This file only wires middleware and routes; each route group lives in functions/routes/.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
+import { requestBodyLimit } from "./http/body-size.ts";
+import { answerWrongMethods } from "./http/method-not-allowed.ts";
 import { requestLog } from "./request-log.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
@@ -19,7 +20,6 @@ import { v1 } from "./routes/v1.ts";
 import { authenticate, modelAccess } from "./security/auth.ts";
 import { configuredCors } from "./security/cors.ts";
 import { rateLimit } from "./security/rate-limit.ts";
-import { perSettings } from "./per-settings.ts";
 
 const app = new Hono<AppEnv>();
 
@@ -28,22 +28,17 @@ app.use(requestLog);
 app.use(secureHeaders());
 app.use(configuredCors);
 app.use(timing({ total: true, autoEnd: true }));
-app.on(
-  "POST",
-  "*",
-  perSettings(({ maxBodyBytes }) =>
-    bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: `request body is larger than ${maxBodyBytes} bytes` }, 413) }),
-  ),
-);
+app.on("POST", "*", requestBodyLimit);
 
 // Everything that touches models needs a caller who may: see functions/security/.
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, authenticate);
-for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:name"]) app.use(path, modelAccess);
+for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:name", "/v1/models/:name/*"]) app.use(path, modelAccess);
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, rateLimit);
 
 // Chained so that `AppType` carries every route's types for hono/client.
 const routes = app.route("/", health).route("/", models).route("/", inference).route("/", v1).route("/", ui);
 export type AppType = typeof routes;
+answerWrongMethods(app);
 
 app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 

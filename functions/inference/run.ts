@@ -24,13 +24,15 @@ export interface InferenceResult {
   outputs: Array<{ name: string; tensor: Tensor }>;
 }
 
-export async function findManifest(c: Context<AppEnv>, name: string, version: string | undefined): Promise<Manifest> {
+/** The manifest that answers: `version` is a version id or an alias, unless `only` says which (v1 keeps them apart). */
+export async function findManifest(c: Context<AppEnv>, name: string, version: string | undefined, only?: "version" | "alias"): Promise<Manifest> {
   const { settings } = isolateState(c.env);
   let manifest: Manifest;
   try {
     ({ manifest } = await resolveModel(c.env.MODELS, name, version, {
       stickyKey: c.req.header(STICKY_KEY_HEADER),
       aliasCacheMs: settings.aliasCacheMs,
+      only,
     }));
   } catch (error) {
     if (error instanceof HttpError) throw error;

@@ -14,6 +14,9 @@ const errorResponse = (description: string): Json => json(ref("Error"), descript
 
 const nameParam: Json = { name: "name", in: "path", required: true, schema: { type: "string" }, description: "model name" };
 const versionParam: Json = { name: "version", in: "path", required: true, schema: { type: "string" }, description: "version id or alias" };
+/** v1 keeps versions and labels apart: `/versions/{version}` takes a version id only, `/labels/{label}` an alias only. */
+const versionIdParam: Json = { name: "version", in: "path", required: true, schema: { type: "string" }, description: "version id" };
+const labelParam: Json = { name: "label", in: "path", required: true, schema: { type: "string" }, description: "label (alias), e.g. latest or stable" };
 
 /** The errors every model route can answer with (README.md, Security). */
 const modelErrors: Json = {
@@ -21,6 +24,7 @@ const modelErrors: Json = {
   "401": errorResponse("no API key where one is needed, or an invalid key"),
   "403": errorResponse("the key may not call this model"),
   "404": errorResponse("unknown model or version"),
+  "405": errorResponse("a method this path does not serve; the Allow header lists those it does"),
   "413": errorResponse("request body or tensors over the limits"),
   "429": errorResponse("rate limited; see Retry-After"),
   "503": errorResponse("the model cannot be served now (missing/corrupted blob, over the memory budget, storage error)"),
@@ -66,6 +70,13 @@ function paths(): Json {
         requestBody: { required: true, content: { "application/json": { schema: ref("InferRequest") }, "application/octet-stream": binaryBody } },
       },
     );
+  const status = json(ref("ModelStatus"), "each version's status (GetModelStatusResponse)");
+  const v1Metadata = json(ref("V1ModelMetadata"), "the signature (GetModelMetadataResponse)");
+  const predict = (operationId: string, summary: string, parameters: Json[]) =>
+    operation(operationId, summary, json(ref("PredictResponse"), "`predictions` for a row-format request, `outputs` for a columnar one"), {
+      parameters,
+      requestBody: { required: true, content: { "application/json": { schema: ref("PredictRequest") } } },
+    });
   return {
     "/v2/health/live": { get: { operationId: "serverLive", summary: "Liveness", ...open, responses: { "200": json({ type: "object", properties: { live: { type: "boolean" } } }, "alive") } } },
     "/v2/health/ready": { get: { operationId: "serverReady", summary: "Readiness", ...open, responses: { "200": json({ type: "object", properties: { ready: { type: "boolean" } } }, "ready") } } },
@@ -89,13 +100,15 @@ function paths(): Json {
         requestBody: { required: false, content: { "application/json": { schema: ref("RepositoryIndexRequest") } } },
       }),
     },
-    "/v1/models/{name}": { get: operation("v1ModelStatus", "Model status (v1)", ready, { parameters: [nameParam] }) },
-    "/v1/models/{name}:predict": {
-      post: operation("predict", "Predict (v1): batch rows, or raw records for trainer-made models", json(ref("PredictResponse"), "one prediction per instance"), {
-        parameters: [nameParam],
-        requestBody: { required: true, content: { "application/json": { schema: ref("PredictRequest") } } },
-      }),
-    },
+    "/v1/models/{name}": { get: operation("v1ModelStatus", "Status of every version (v1, TensorFlow Serving)", status, { parameters: [nameParam] }) },
+    "/v1/models/{name}/versions/{version}": { get: operation("v1VersionStatus", "Status of a version (v1)", status, { parameters: [nameParam, versionIdParam] }) },
+    "/v1/models/{name}/labels/{label}": { get: operation("v1LabelStatus", "Status of the version a label points at (v1)", status, { parameters: [nameParam, labelParam] }) },
+    "/v1/models/{name}/metadata": { get: operation("v1ModelMetadata", "Signature of the latest version (v1)", v1Metadata, { parameters: [nameParam] }) },
+    "/v1/models/{name}/versions/{version}/metadata": { get: operation("v1VersionMetadata", "Signature of a version (v1)", v1Metadata, { parameters: [nameParam, versionIdParam] }) },
+    "/v1/models/{name}/labels/{label}/metadata": { get: operation("v1LabelMetadata", "Signature of the version a label points at (v1)", v1Metadata, { parameters: [nameParam, labelParam] }) },
+    "/v1/models/{name}:predict": { post: predict("predict", "Predict with the latest version (v1)", [nameParam]) },
+    "/v1/models/{name}/versions/{version}:predict": { post: predict("predictVersion", "Predict with a version (v1)", [nameParam, versionIdParam]) },
+    "/v1/models/{name}/labels/{label}:predict": { post: predict("predictLabel", "Predict with the version a label points at (v1)", [nameParam, labelParam]) },
     "/": { get: { operationId: "playground", summary: "The playground and model cards (HTML)", ...open, responses: { "200": { description: "the page", content: { "text/html": { schema: { type: "string" } } } } } } },
     "/openapi.json": { get: { operationId: "openApiDocument", summary: "This document", ...open, responses: { "200": json({ type: "object" }, "the OpenAPI document") } } },
     "/ui/charts": {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { featureSchemaSchema } from "../registry/feature-schema.ts";
 import { DATATYPES, tensorSpecSchema } from "../registry/manifest.ts";
+import { recordParameters } from "../protocol/v1-request.ts";
 import { inferRequestSchema } from "../protocol/v2-request.ts";
 import { chartsRequestSchema } from "../ui/charts.ts";
 
@@ -143,27 +144,75 @@ export const componentSchemas: Record<string, JsonSchema> = {
   },
   PredictRequest: {
     type: "object",
+    description:
+      "TensorFlow Serving's predict request: `instances` (row format) or `inputs` (columnar format), not both. Raw records for trainer-made models must meet the feature schema: an unknown field, a missing feature the training data never lacked, a value of the wrong kind (text for a number, a number for a category) or a category not seen in training is a 400 naming it, unless `parameters` relax that rule.",
     properties: {
+      signature_name: { type: "string", description: 'optional; a model has one signature, "serving_default"' },
       instances: {
         type: "array",
         minItems: 1,
-        description: "one batch row of the model's single input each — or, for trainer-made models, raw records ({feature: value})",
+        description:
+          "row format: one batch row of the model's input per entry; for several inputs an object {input name: row}; for trainer-made models also raw records ({feature: value}; numbers may be numeric strings)",
         items: {},
       },
+      inputs: {
+        description: "columnar format: the input tensor (nested lists), or an object {input name: tensor}; for trainer-made models also {feature: [one value per row]}",
+      },
+      parameters: fromZod(recordParameters),
     },
-    required: ["instances"],
+    additionalProperties: false,
+  },
+  RowAdjustments: {
+    type: ["object", "null"],
+    description: "what was imputed or ignored in one row (null: nothing)",
+    properties: {
+      imputed: { type: "array", items: { type: "string" }, description: "missing features, imputed as in training" },
+      ignored_categories: { type: "object", additionalProperties: { type: "string" }, description: "unseen categories by feature, encoded as none of the known ones" },
+      ignored_fields: { type: "array", items: { type: "string" }, description: "fields that are not features, left out" },
+    },
   },
   PredictResponse: {
     type: "object",
     properties: {
       predictions: {
         type: "array",
-        description: "per instance: the output row; for trainer-made classifiers {label, probabilities}, for regressors the value(s)",
+        description:
+          "row format, per instance: the output's row (an object of outputs when there are several); for trainer-made models (records or array rows) {label, probabilities} for classifiers, the value(s) for regressors",
         items: {},
       },
+      outputs: { description: "columnar format: the output tensor, or an object {output name: tensor}; for trainer-made classifiers {label: [...], probabilities: [...]}" },
+      adjustments: { type: "array", items: ref("RowAdjustments"), description: "present when some row had values imputed or ignored: one entry per row" },
       model_version: { type: "string" },
     },
-    required: ["predictions", "model_version"],
+    required: ["model_version"],
+  },
+  ModelStatus: {
+    type: "object",
+    description: "TensorFlow Serving's GetModelStatusResponse",
+    properties: {
+      model_version_status: {
+        type: "array",
+        items: {
+          type: "object",
+          properties: {
+            version: { type: "string" },
+            state: { type: "string", enum: ["AVAILABLE"] },
+            status: { type: "object", properties: { error_code: { type: "string" }, error_message: { type: "string" } } },
+          },
+          required: ["version", "state"],
+        },
+      },
+    },
+    required: ["model_version_status"],
+  },
+  V1ModelMetadata: {
+    type: "object",
+    description: 'TensorFlow Serving\'s GetModelMetadataResponse: the model\'s one signature, "serving_default", under metadata.signature_def.signature_def',
+    properties: {
+      model_spec: { type: "object", properties: { name: { type: "string" }, signature_name: { type: "string" }, version: { type: "string" } }, required: ["name", "version"] },
+      metadata: { type: "object", properties: { signature_def: { type: "object" } }, required: ["signature_def"] },
+    },
+    required: ["model_spec", "metadata"],
   },
   ChartsRequest: fromZod(chartsRequestSchema),
   ChartsResponse: { type: "object", properties: { loss: { type: "string", description: "SVG" }, confusion: { type: "string", description: "SVG" } } },

@@ -2,18 +2,32 @@
  * The feature schema: how raw records (rows of the training file) become the model's input matrix,
  * and how the model's outputs become answers. Written by the trainer into the ONNX model's
  * metadata_props under FEATURE_SCHEMA_KEY; read by the Worker's v1 `:predict`. The trainer encodes
- * its own training rows with `encodeRecords`, so the two sides cannot disagree.
+ * its own training rows with `encodeRecords` (record-encoding.ts), as the Worker does requests, so
+ * the two sides cannot disagree; requests are held to stricter rules (RECORD_RULES) than training
+ * rows (TRAINING_RULES).
  *
  * Pure TypeScript (no Node APIs): it runs inside the Worker too.
  */
 import { z } from "zod";
+import { FeatureSchemaError } from "./record-values.ts";
+
+export { categoryKey, FeatureSchemaError, isMissing, MISSING_STRINGS, toNumber } from "./record-values.ts";
+export { encodeRecords, RECORD_RULES, TRAINING_RULES, type EncodedRecords, type RecordRules, type RowAdjustments } from "./record-encoding.ts";
 
 export const FEATURE_SCHEMA_KEY = "maas.schema";
 
-const numericFeature = z.object({ name: z.string().min(1), kind: z.literal("numeric") });
+/**
+ * How many training rows lacked the feature. When more than 0 the model learned what "missing"
+ * means there (a numeric NaN becomes the training mean in the graph; a categorical one is an
+ * all-zero one-hot), so a request may leave it out and the value is imputed as in training.
+ * Absent (schemas from trainers before it was recorded): taken as 0.
+ */
+const missingInTraining = z.number().int().nonnegative().optional();
+const numericFeature = z.object({ name: z.string().min(1), kind: z.literal("numeric"), missing: missingInTraining });
 const categoricalFeature = z.object({
   name: z.string().min(1),
   kind: z.literal("categorical"),
+  missing: missingInTraining,
   /** The one-hot vocabulary, in column order. */
   categories: z.array(z.string()).min(1),
 });
@@ -53,11 +67,6 @@ export const featureSchemaSchema = z
   });
 export type FeatureSchema = z.infer<typeof featureSchemaSchema>;
 
-/** Bad records or a bad schema; the message names the record index and the field. */
-export class FeatureSchemaError extends Error {
-  override name = "FeatureSchemaError";
-}
-
 /** Reads the schema from metadata_props; undefined when the model has none, throws when malformed. */
 export function parseFeatureSchema(metadata: Record<string, string>): FeatureSchema | undefined {
   const text = metadata[FEATURE_SCHEMA_KEY];
@@ -74,80 +83,6 @@ export function parseFeatureSchema(metadata: Record<string, string>): FeatureSch
     throw new FeatureSchemaError(`${FEATURE_SCHEMA_KEY} metadata is malformed: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-/** The spellings of a missing value (besides an absent key and null/undefined). */
-export const MISSING_STRINGS: ReadonlySet<string> = new Set(["", "NA", "NaN", "nan", "N/A", "null", "NULL"]);
-
-export function isMissing(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  if (typeof value === "number") return Number.isNaN(value);
-  return typeof value === "string" && MISSING_STRINGS.has(value.trim());
-}
-
-/** A number from a number or a numeric string; undefined when the value is not numeric. */
-export function toNumber(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value === "string") {
-    const text = value.trim();
-    // Number("") is 0 and Number("0x1f") is 31: accept only plain decimal notation.
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
-    return Number(text);
-  }
-  return undefined;
-}
-
-/** The string a categorical value is looked up by (booleans and numbers by their text). */
-export function categoryKey(value: unknown): string | undefined {
-  if (typeof value === "string") return value.trim();
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return undefined;
-}
-
-/**
- * Records → the float32 input matrix, row-major [rows, cols]. Numeric features are passed raw (the
- * graph standardises); missing values become NaN (the graph imputes); categorical features become
- * one-hot columns, all zeros when missing or unknown.
- */
-export function encodeRecords(schema: FeatureSchema, records: unknown[]): { data: Float32Array; rows: number; cols: number } {
-  const rows = records.length;
-  const cols = schema.inputWidth;
-  const data = new Float32Array(rows * cols);
-  const lookups = schema.features.map((f) => (f.kind === "categorical" ? new Map(f.categories.map((c, i) => [c, i])) : undefined));
-  for (let r = 0; r < rows; r++) {
-    const record = records[r];
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new FeatureSchemaError(`record ${r} is not an object`);
-    }
-    const fields = record as Record<string, unknown>;
-    let col = r * cols;
-    for (let f = 0; f < schema.features.length; f++) {
-      const feature = schema.features[f];
-      const value = fields[feature.name];
-      if (feature.kind === "numeric") {
-        if (isMissing(value)) data[col] = NaN;
-        else {
-          const number = toNumber(value);
-          if (number === undefined) {
-            throw new FeatureSchemaError(`record ${r}, field "${feature.name}": ${JSON.stringify(value)} is not a number`);
-          }
-          data[col] = number;
-        }
-        col += 1;
-      } else {
-        if (!isMissing(value)) {
-          const key = categoryKey(value);
-          if (key === undefined) {
-            throw new FeatureSchemaError(`record ${r}, field "${feature.name}": ${JSON.stringify(value)} is not a category`);
-          }
-          const index = lookups[f]!.get(key);
-          if (index !== undefined) data[col + index] = 1;
-        }
-        col += feature.categories.length;
-      }
-    }
-  }
-  return { data, rows, cols };
 }
 
 type OutputTensor = { data: ArrayLike<number | bigint>; dims: readonly number[] };
@@ -190,4 +125,25 @@ export function decodePredictions(schema: FeatureSchema, outputs: Record<string,
     else answers.push(Array.from({ length: width }, (_, c) => Number(prediction.data[r * width + c])));
   }
   return answers;
+}
+
+// Keyed by a cached manifest's metadata object: each model version's schema is parsed once.
+const parsedSchemas = new WeakMap<Record<string, string>, FeatureSchema | null>();
+
+/**
+ * The feature schema in a model's metadata, parsed once per metadata object; undefined when there
+ * is none or it is malformed (the model is then still servable as plain tensors).
+ */
+export function featureSchemaIn(metadata: Record<string, string> | undefined): FeatureSchema | undefined {
+  if (!metadata) return undefined;
+  let schema = parsedSchemas.get(metadata);
+  if (schema === undefined) {
+    try {
+      schema = parseFeatureSchema(metadata) ?? null;
+    } catch {
+      schema = null;
+    }
+    parsedSchemas.set(metadata, schema);
+  }
+  return schema ?? undefined;
 }

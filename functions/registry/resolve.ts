@@ -76,6 +76,8 @@ export function pickVersion(record: AliasRecord, stickyKey?: string): string {
 export interface ResolveOptions {
   stickyKey?: string;
   aliasCacheMs: number;
+  /** Only a version id, or only an alias (v1's `/versions/{v}` and `/labels/{alias}`); default: either. */
+  only?: "version" | "alias";
 }
 
 export async function resolveModel(
@@ -88,14 +90,16 @@ export async function resolveModel(
   if (versionOrAlias !== undefined && !isValidName(versionOrAlias)) {
     throw notFound(`version "${versionOrAlias}" of model "${name}" not found`);
   }
-  if (versionOrAlias !== undefined) {
+  if (versionOrAlias !== undefined && options.only !== "alias") {
     const manifest = await cachedManifest(bucket, name, versionOrAlias);
     if (manifest) return { manifest };
+    if (options.only === "version") throw notFound(`version "${versionOrAlias}" of model "${name}" not found`);
   }
   const alias = versionOrAlias ?? DEFAULT_ALIAS;
   const record = await cachedAlias(bucket, name, alias, options.aliasCacheMs);
   if (!record) {
-    throw notFound(versionOrAlias === undefined ? `model "${name}" not found` : `version "${versionOrAlias}" of model "${name}" not found`);
+    if (versionOrAlias === undefined) throw notFound(`model "${name}" not found`);
+    throw notFound(options.only === "alias" ? `label "${versionOrAlias}" of model "${name}" not found` : `version "${versionOrAlias}" of model "${name}" not found`);
   }
   const version = pickVersion(record, options.stickyKey);
   const manifest = await cachedManifest(bucket, name, version);

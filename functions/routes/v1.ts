@@ -1,119 +1,128 @@
 /**
- * The v1 (TensorFlow-Serving style) protocol for single-input models:
- * `POST /v1/models/{name}:predict` with `{"instances": [row, ...]}` → `{"predictions": [...]}`.
- * Each instance is one batch row of the model's input; each prediction is that row of the
- * output (or an object of outputs when the model has several). Models made by our trainer also
- * take raw records (`{"sepal_length": 5.1, ...}`) and answer with label names or values.
+ * The v1 protocol as TensorFlow Serving's REST API speaks it:
+ *   POST /v1/models/{name}[/versions/{v}|/labels/{alias}]:predict
+ *   GET  /v1/models/{name}[/versions/{v}|/labels/{alias}]            model status
+ *   GET  /v1/models/{name}[/versions/{v}|/labels/{alias}]/metadata   the signature
+ * Requests in row (`instances`) or columnar (`inputs`) format get `predictions` or `outputs`.
+ * Models made by our trainer also take raw records (`{"sepal_length": 5.1, ...}`), held to the
+ * feature schema (functions/registry/record-encoding.ts), and answer — records or array rows —
+ * with label names or values.
  */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
-import { badRequest, notFound } from "../errors.ts";
-import { MAX_DATA_DEPTH } from "../protocol/json-data.ts";
+import { badRequest, HttpError, notFound } from "../errors.ts";
 import { checkTensorLimits } from "../inference/limits.ts";
-import { tensorValues } from "../inference/outputs.ts";
-import { findManifest, infer } from "../inference/run.ts";
+import { findManifest, infer, type InferenceResult } from "../inference/run.ts";
 import { isolateState } from "../isolate.ts";
-import { ort, type Tensor } from "../ort/runtime.ts";
+import { ort } from "../ort/runtime.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
-import { parseWith, type InferInput } from "../protocol/v2-request.ts";
-import { decodePredictions, encodeRecords, FeatureSchemaError, parseFeatureSchema, type FeatureSchema } from "../registry/feature-schema.ts";
+import { columnInputs, columnRecords, isPlainObject, namesInputs, parsePredictRequest, rowInputs, type PredictRequest } from "../protocol/v1-request.ts";
+import { answerColumns, columnOutputs, modelMetadata, modelStatus, rowPredictions } from "../protocol/v1-response.ts";
+import { decodePredictions, encodeRecords, featureSchemaIn, FeatureSchemaError, type FeatureSchema } from "../registry/feature-schema.ts";
 import type { Manifest } from "../registry/manifest.ts";
+import { featureNames, type EncodedRecords } from "../registry/record-encoding.ts";
+import { listManifests } from "../registry/store.ts";
 
-const predictRequestSchema = z.object({ instances: z.array(z.unknown()).min(1) });
+/** How the path names the version: not at all (`latest`), by version id, or by label (alias). */
+type VersionKind = "version" | "alias" | undefined;
 
-/** The dims of a nested array, read along its first elements. */
-function nestedShape(value: unknown): number[] {
-  const shape: number[] = [];
-  let current = value;
-  while (Array.isArray(current)) {
-    if (shape.length >= MAX_DATA_DEPTH) throw badRequest(`instances are nested deeper than ${MAX_DATA_DEPTH} levels`);
-    shape.push(current.length);
-    current = current[0];
+const PREDICT = ":predict";
+
+/** "iris:predict" → "iris"; a path segment without a method is a resource that only GET serves. */
+function predictTarget(segment: string): string {
+  const separator = segment.lastIndexOf(":");
+  if (separator < 0) throw new HttpError(405, `POST is not allowed here; POST to ${segment}${PREDICT}, or GET the model's status`, { Allow: "GET, HEAD" });
+  if (segment.slice(separator) !== PREDICT) {
+    throw notFound(`unknown v1 method "${segment.slice(separator + 1)}"; the v1 method served is :predict`);
   }
-  return shape;
+  return segment.slice(0, separator);
 }
 
-function nest(values: unknown[], dims: readonly number[]): unknown {
-  if (dims.length === 0) return values[0];
-  if (dims.length === 1) return values;
-  const step = values.length / dims[0];
-  return Array.from({ length: dims[0] }, (_, i) => nest(values.slice(i * step, (i + 1) * step), dims.slice(1)));
+/** A GET path segment ending in a method ("iris:predict") names the predict call, which only POST serves. */
+function resource(segment: string): string {
+  if (segment.includes(":")) throw new HttpError(405, `GET is not allowed on ${segment}; :predict takes POST`, { Allow: "POST" });
+  return segment;
 }
 
-/** Row `row` of a batch-major tensor as nested JS values. */
-function rowOf(values: unknown[], tensor: Tensor, row: number): unknown {
-  const rowDims = tensor.dims.slice(1);
-  const size = rowDims.reduce((a, b) => a * b, 1);
-  return nest(values.slice(row * size, (row + 1) * size), rowDims);
+function outputsOf(result: InferenceResult) {
+  return Object.fromEntries(result.outputs.map(({ name, tensor }) => [name, { data: tensor.data as ArrayLike<number | bigint>, dims: tensor.dims }]));
 }
 
-function featureSchemaOf(manifest: Manifest): FeatureSchema | undefined {
+/** Answers in the feature schema's terms (label names or values), in the request's format, with what was imputed or ignored. */
+function schemaAnswer(c: Context<AppEnv>, request: PredictRequest, manifest: Manifest, schema: FeatureSchema, result: InferenceResult, encoded?: EncodedRecords) {
+  let answers: unknown[];
   try {
-    return parseFeatureSchema(manifest.metadata ?? {});
-  } catch {
-    return undefined; // a malformed schema: the model is still servable as plain tensors
-  }
-}
-
-const isRecord = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** Raw records → the trainer's feature encoding → label names or values. */
-async function predictRecords(c: Context<AppEnv>, manifest: Manifest, schema: FeatureSchema, instances: unknown[]) {
-  let encoded: ReturnType<typeof encodeRecords>;
-  try {
-    encoded = encodeRecords(schema, instances);
+    answers = decodePredictions(schema, outputsOf(result));
   } catch (error) {
-    if (error instanceof FeatureSchemaError) throw badRequest(`instances: ${error.message}`);
+    if (error instanceof FeatureSchemaError) throw badRequest(`the model's outputs do not match its feature schema: ${error.message}`);
     throw error;
   }
-  const outputNames = [schema.outputs.probabilities, schema.outputs.label, schema.outputs.prediction].filter((n): n is string => !!n);
-  const result = await infer(
-    c,
-    manifest,
-    () => ({ [schema.inputName]: new ort.Tensor("float32", encoded.data, [encoded.rows, encoded.cols]) }),
-    outputNames,
-  );
-  const outputs = Object.fromEntries(
-    result.outputs.map(({ name, tensor }) => [name, { data: tensor.data as ArrayLike<number | bigint>, dims: tensor.dims }]),
-  );
-  return c.json({ predictions: decodePredictions(schema, outputs), model_version: manifest.version });
+  const body: Record<string, unknown> = request.format === "row" ? { predictions: answers } : { outputs: answerColumns(schema, answers) };
+  if (encoded?.adjustments) body.adjustments = encoded.adjustments;
+  body.model_version = manifest.version;
+  return c.json(body);
 }
 
-async function predict(c: Context<AppEnv>, target: string) {
-  const separator = target.lastIndexOf(":");
-  if (separator < 0 || target.slice(separator + 1) !== "predict") throw notFound(`unknown v1 method in "${target}"; use {name}:predict`);
-  const name = target.slice(0, separator);
-  const { instances } = parseWith(predictRequestSchema, await readJsonBody(c), "predict request");
-  checkTensorLimits([[instances.length]], isolateState(c.env).settings);
-  const manifest = await findManifest(c, name, undefined);
-  const schema = featureSchemaOf(manifest);
-  if (schema && isRecord(instances[0])) return predictRecords(c, manifest, schema, instances);
-  if (manifest.inputs.length !== 1) {
-    throw badRequest(`model "${name}" has ${manifest.inputs.length} inputs; the v1 protocol serves single-input models — use v2 /infer`);
+/** Raw records → the trainer's feature encoding → the model. */
+async function predictRecords(c: Context<AppEnv>, request: PredictRequest, manifest: Manifest, schema: FeatureSchema, records: unknown[]) {
+  checkTensorLimits([[records.length, schema.inputWidth]], isolateState(c.env).settings);
+  let encoded: EncodedRecords;
+  try {
+    encoded = encodeRecords(schema, records, request.rules);
+  } catch (error) {
+    if (error instanceof FeatureSchemaError) throw badRequest(`${request.format === "row" ? "instances" : "inputs"}: ${error.message}`);
+    throw error;
   }
-  const spec = manifest.inputs[0];
-  const input: InferInput = { name: spec.name, datatype: spec.datatype, shape: [instances.length, ...nestedShape(instances[0])], data: instances };
-  const result = await infer(c, manifest, [input]);
-  const perOutput = result.outputs.map(({ name, tensor }) => {
-    if (tensor.dims[0] !== instances.length) {
-      throw badRequest(`output "${name}" is not batched by instance (shape [${tensor.dims.join(", ")}]); use v2 /infer`);
-    }
-    return { name, tensor, values: tensorValues(tensor) };
-  });
-  const predictions = instances.map((_, row) =>
-    perOutput.length === 1
-      ? rowOf(perOutput[0].values, perOutput[0].tensor, row)
-      : Object.fromEntries(perOutput.map((o) => [o.name, rowOf(o.values, o.tensor, row)])),
-  );
-  return c.json({ predictions, model_version: manifest.version });
+  const result = await infer(c, manifest, () => ({ [schema.inputName]: new ort.Tensor("float32", encoded.data, [encoded.rows, encoded.cols]) }));
+  return schemaAnswer(c, request, manifest, schema, result, encoded);
 }
 
+async function predict(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
+  const request = parsePredictRequest(await readJsonBody(c));
+  const manifest = await findManifest(c, name, version, pick);
+  const schema = featureSchemaIn(manifest.metadata);
+  const { maxJsonDepth } = isolateState(c.env).settings;
+  const value = request.value;
+  if (request.format === "row") {
+    const instances = value as unknown[];
+    checkTensorLimits([[instances.length]], isolateState(c.env).settings);
+    const first = instances[0];
+    if (schema && isPlainObject(first) && !namesInputs(first, manifest.inputs, featureNames(schema))) {
+      return predictRecords(c, request, manifest, schema, instances);
+    }
+    const result = await infer(c, manifest, rowInputs(instances, manifest.inputs, maxJsonDepth));
+    if (schema) return schemaAnswer(c, request, manifest, schema, result);
+    return c.json({ predictions: rowPredictions(result.outputs, instances.length), model_version: manifest.version });
+  }
+  if (schema && isPlainObject(value) && !namesInputs(value, manifest.inputs, featureNames(schema))) {
+    return predictRecords(c, request, manifest, schema, columnRecords(value));
+  }
+  const result = await infer(c, manifest, columnInputs(value, manifest.inputs, maxJsonDepth));
+  if (schema) return schemaAnswer(c, request, manifest, schema, result);
+  return c.json({ outputs: columnOutputs(result.outputs), model_version: manifest.version });
+}
+
+async function status(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
+  if (version === undefined) {
+    await findManifest(c, name, undefined); // the model must exist (and the caller may see it)
+    return c.json(modelStatus((await listManifests(c.env.MODELS, name)).map((m) => m.version)));
+  }
+  return c.json(modelStatus([(await findManifest(c, name, version, pick)).version]));
+}
+
+async function metadata(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
+  return c.json(modelMetadata(await findManifest(c, name, version, pick)));
+}
+
+// One param name per position (`:name`, then `:version` for versions and labels alike) keeps Hono on
+// its RegExpRouter. The POST routes' last segment carries the method: "iris:predict", "2:predict".
 export const v1 = new Hono<AppEnv>()
-  .get("/v1/models/:name", async (c) => {
-    const manifest = await findManifest(c, c.req.param("name"), undefined);
-    return c.json({ name: manifest.name, version: manifest.version, ready: true });
-  })
-  // `:name` here is "name:predict"; the same param name as the GET route keeps Hono on its
-  // RegExpRouter (different names at one position make it fall back to the slower TrieRouter).
-  .post("/v1/models/:name", (c) => predict(c, c.req.param("name")));
+  .get("/v1/models/:name", (c) => status(c, resource(c.req.param("name")), undefined, undefined))
+  .get("/v1/models/:name/versions/:version", (c) => status(c, c.req.param("name"), resource(c.req.param("version")), "version"))
+  .get("/v1/models/:name/labels/:version", (c) => status(c, c.req.param("name"), resource(c.req.param("version")), "alias"))
+  .get("/v1/models/:name/metadata", (c) => metadata(c, c.req.param("name"), undefined, undefined))
+  .get("/v1/models/:name/versions/:version/metadata", (c) => metadata(c, c.req.param("name"), c.req.param("version"), "version"))
+  .get("/v1/models/:name/labels/:version/metadata", (c) => metadata(c, c.req.param("name"), c.req.param("version"), "alias"))
+  .post("/v1/models/:name", (c) => predict(c, predictTarget(c.req.param("name")), undefined, undefined))
+  .post("/v1/models/:name/versions/:version", (c) => predict(c, c.req.param("name"), predictTarget(c.req.param("version")), "version"))
+  .post("/v1/models/:name/labels/:version", (c) => predict(c, c.req.param("name"), predictTarget(c.req.param("version")), "alias"));

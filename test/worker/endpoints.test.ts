@@ -108,7 +108,7 @@ describe("inference details", () => {
   });
 
   it("v1: GET /v1/models/{name} and :predict with instances", async () => {
-    expect(await json(await call("/v1/models/mlp"))).toMatchObject({ status: 200, body: { name: "mlp", version: "2", ready: true } });
+    expect(await json(await call("/v1/models/mlp"))).toMatchObject({ status: 200, body: { model_version_status: [{ version: "1" }, { version: "2" }] } });
     const testCase = mlpCase();
     const flat = testCase.inputs[0].data as number[];
     const instances = Array.from({ length: 64 }, (_, r) => flat.slice(r * 4, r * 4 + 4));
@@ -119,7 +119,7 @@ describe("inference details", () => {
     expect(maxAbsDiff(testCase.expected[1].data, probs)).toBeLessThanOrEqual(1e-5);
   });
 
-  it("v1 refuses a multi-input model and an unknown method", async () => {
+  it("v1 refuses array rows to a multi-input model, and an unknown method", async () => {
     const multi = await json(await post("/v1/models/fixed:predict", { instances: [[1, 2, 3]] }));
     expect(multi.status).toBe(400);
     expect(multi.body.error).toMatch(/2 inputs/);

@@ -15,7 +15,8 @@ import { datatypesModel, fixedDimsModel, mlpModel, scalarInputModel } from "../f
 import { randomFloats, seededRandom } from "../fixtures/random.ts";
 import { argmax, MOONSHINE_CACHE, MOONSHINE_VOCAB } from "../fixtures/moonshine.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
-import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
+import { encodeRecords, decodePredictions, FEATURE_SCHEMA_KEY, type FeatureSchema } from "../../functions/registry/feature-schema.ts";
+import { referencePredictions as tabularReference, trainTabular, type Prediction as TabularPrediction } from "../fixtures/tabular.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
 import { parseTrainArgs } from "../../scripts/commands/train.ts";
@@ -71,6 +72,12 @@ declare module "vitest" {
     large: { models: LargeFixture[]; casesUrl: string };
     /** A model made by our trainer on the bundled Iris data: raw records and onnxruntime-node's answers. */
     trained: { records: Record<string, unknown>[]; expected: unknown[]; accuracy: number };
+    /**
+     * `tabular`: a trainer-made model with categorical features and missing values in training
+     * (test/fixtures/tabular.ts); records, as sent, with onnxruntime-node's answers on records
+     * encoded by hand the way the contract says they are (imputed, ignored).
+     */
+    tabular: { schema: FeatureSchema; cases: Record<string, { records: Record<string, unknown>[]; expected: TabularPrediction[] }> };
   }
 }
 
@@ -128,7 +135,35 @@ export default async function setup(project: TestProject) {
   const wakeWord = new Uint8Array(readFileSync(join(import.meta.dirname, "../../node_modules/openwakeword-js/models/hello_deepa.onnx")));
   const wakeWordInput: JsonTensor = { name: "onnx::Flatten_0", datatype: "FP32", shape: [1, 25, 96], data: randomFloats(25 * 96, 7, 2) };
 
+  const tabular = await trainTabular();
+  const tabularFixture = await publish("tabular", "1", tabular.bytes, 0);
+  // The schema as the trainer writes it, with each feature's missing count in training.
+  tabularFixture.manifest.metadata = { ...tabularFixture.manifest.metadata, [FEATURE_SCHEMA_KEY]: JSON.stringify(tabular.schema) };
+  const complete = [
+    { age: 30, height: 181.5, sex: "male", smoker: "no" },
+    { age: 62, height: 158, sex: "female", smoker: "yes" },
+    { age: 45, height: 172.2, sex: "female", smoker: "no" },
+    { age: 25, height: 190, sex: "male", smoker: "yes" },
+  ];
+  const [first, second] = complete;
+  const { age: _age, ...noAge } = first;
+  const { height: _height, ...noHeight } = first;
+  const tabularCases: Record<string, Record<string, unknown>[]> = {
+    complete,
+    // What the contract does with each (the expected answers treat the values exactly so):
+    "age absent (missing in training): imputed": [noAge, second],
+    "smoker null (missing in training): imputed": [first, { ...second, smoker: null }],
+    "height absent (never missing in training): imputed on request": [noHeight],
+    "unseen sex: ignored on request": [{ ...first, sex: "other" }, second],
+  };
+  const tabularReferences = Object.fromEntries(
+    await Promise.all(
+      Object.entries(tabularCases).map(async ([title, records]) => [title, { records, expected: await tabularReference(tabular.bytes, tabular.schema, records) }] as const),
+    ),
+  );
+
   const published = [
+    tabularFixture,
     await publish("hello-deepa", "1", wakeWord, 0),
     await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
@@ -198,6 +233,7 @@ export default async function setup(project: TestProject) {
   project.provide("spare", spare);
   project.provide("trained", { records: sample, expected: expectedIris, accuracy });
   project.provide("cases", cases);
+  project.provide("tabular", { schema: tabular.schema, cases: tabularReferences });
 
   // Bring-your-own ONNX, a second third-party model, with inputs of three datatypes: Moonshine
   // tiny's int8 (dynamically quantized) speech-to-text decoder from Moonshine AI's moonshine-js

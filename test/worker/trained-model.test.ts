@@ -24,14 +24,21 @@ it("v1 :predict takes raw records and answers with the labels onnxruntime-node g
   }
 });
 
-it("raw records with numeric strings and missing values are accepted; garbage is a 400 naming the field", async () => {
+it("raw records with numeric strings are accepted; a missing value is imputed only on request (iris never had one); garbage is a 400 naming the field", async () => {
   const { records } = inject("trained");
   const [first] = records as Record<string, unknown>[];
   const asStrings = Object.fromEntries(Object.entries(first).map(([k, v]) => [k, String(v)]));
-  const { [Object.keys(first)[0]]: _dropped, ...missingOne } = first;
-  const ok = await json(await post("/v1/models/iris:predict", { instances: [asStrings, missingOne] }));
+  const [dropped] = Object.keys(first);
+  const { [dropped]: _dropped, ...missingOne } = first;
+  const ok = await json(await post("/v1/models/iris:predict", { instances: [asStrings] }));
   expect(ok.status).toBe(200);
-  expect(ok.body.predictions).toHaveLength(2);
+  expect(ok.body.predictions).toHaveLength(1);
+  const refused = await json(await post("/v1/models/iris:predict", { instances: [asStrings, missingOne] }));
+  expect(refused.status).toBe(400);
+  expect(refused.body.error).toContain(`record 1: missing feature "${dropped}"`);
+  const imputed = await json(await post("/v1/models/iris:predict", { instances: [asStrings, missingOne], parameters: { missing: "impute" } }));
+  expect(imputed.status).toBe(200);
+  expect(imputed.body.adjustments).toEqual([null, { imputed: [dropped] }]);
   const bad = await json(await post("/v1/models/iris:predict", { instances: [{ ...first, [Object.keys(first)[1]]: "tall" }] }));
   expect(bad.status).toBe(400);
   expect(bad.body.error).toContain(`field "${Object.keys(first)[1]}"`);

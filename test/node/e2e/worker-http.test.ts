@@ -2,6 +2,7 @@
  * End to end over real HTTP: the Worker runs under wrangler dev on a loopback port, reading the
  * local R2 store that the publisher writes; answers are compared with onnxruntime-node.
  */
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLocalBucket } from "../../../scripts/registry/local-bucket.ts";
 import { startLocalServer, type LocalServer } from "../../../scripts/registry/local-server.ts";
@@ -86,6 +87,46 @@ describe("the Worker over HTTP (wrangler dev on loopback)", () => {
     const fixedExpected = await referenceOutputs(fixedDimsModel(), fixedInputs);
     const fixed = await infer("/v2/models/fixed/infer", fixedInputs);
     expect(fixed.body.outputs[1].shape).toEqual(fixedExpected[1].shape);
+  });
+
+  it("a chunked body over the limit gets the 413 JSON error once sent, not a connection reset", async () => {
+    // No Content-Length: node:http sends it chunked. wrangler.toml's MAX_BODY_BYTES is 8 MiB; the
+    // 32 MiB over it are more than socket buffers absorb (12 MB in all did not show the reset).
+    // As curl does, the client must send its whole body and read the answer with no transport error:
+    // a server that answers and closes with the body unread makes the client see a reset instead.
+    let failed: Error | undefined;
+    const req = request(`${server.url}/v2/models/mlp/infer`, { method: "POST", headers: { "content-type": "application/json" } });
+    req.on("error", (error) => (failed ??= error));
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on("response", (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+    const sent = new Promise<void>((resolve, reject) => {
+      req.on("finish", resolve);
+      req.on("error", reject);
+    });
+    const chunk = Buffer.alloc(64 * 1024, "x");
+    let written = 0;
+    const write = (): void => {
+      while (written < 40 * 1024 * 1024) {
+        written += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", write);
+      }
+      req.end();
+    };
+    write();
+    const [answer] = await Promise.all([answered, sent]);
+    // Give a late reset (after the answer) the moment it needs to surface.
+    await new Promise<void>((resolve) => req.socket?.once("close", () => resolve()) ?? resolve());
+    expect(failed).toBeUndefined();
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({ error: "request body is larger than 8388608 bytes" });
   });
 
   it("errors are JSON with the right status", async () => {

@@ -15,7 +15,14 @@ type Json = Record<string, any>;
 const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /** Routes whose path segment the document spells out (the route takes "{name}:predict" as one parameter). */
-const DOCUMENTED_AS: Record<string, string> = { "POST /v1/models/{name}": "/v1/models/{name}:predict" };
+const DOCUMENTED_AS: Record<string, string> = {
+  "POST /v1/models/{name}": "/v1/models/{name}:predict",
+  "POST /v1/models/{name}/versions/{version}": "/v1/models/{name}/versions/{version}:predict",
+  // v1 routes name a label `:version` (one param name per position keeps Hono's RegExpRouter); the document says {label}.
+  "POST /v1/models/{name}/labels/{version}": "/v1/models/{name}/labels/{label}:predict",
+  "GET /v1/models/{name}/labels/{version}": "/v1/models/{name}/labels/{label}",
+  "GET /v1/models/{name}/labels/{version}/metadata": "/v1/models/{name}/labels/{label}/metadata",
+};
 
 async function workerRoutes(): Promise<string[]> {
   const script = resolve(import.meta.dirname, "list-routes.ts");
@@ -66,7 +73,7 @@ describe("the served OpenAPI document", () => {
   it("every documented operation is answered by a route on the running Worker", async () => {
     for (const operation of documentedOperations(document)) {
       const [method, template] = operation.split(" ");
-      const path = template.replace("{name}", "iris").replace("{version}", "1");
+      const path = template.replace("{name}", "iris").replace("{version}", "1").replace("{label}", "prod");
       const response = await fetch(served.server.url + path, {
         method,
         headers: { "content-type": "application/json" },
@@ -100,10 +107,19 @@ describe("the served OpenAPI document", () => {
       ["GET", "/v1/models/iris", "/v1/models/{name}", undefined, 200],
       ["POST", "/v1/models/iris:predict", "/v1/models/{name}:predict", { instances: [record] }, 200],
       ["POST", "/v1/models/mlp:predict", "/v1/models/{name}:predict", { instances: [[6.1, 2.8, 4.9, 1.6]] }, 200],
+      ["POST", "/v1/models/mlp:predict", "/v1/models/{name}:predict", { inputs: [[6.1, 2.8, 4.9, 1.6]] }, 200],
+      ["POST", "/v1/models/iris/versions/1:predict", "/v1/models/{name}/versions/{version}:predict", { inputs: { sepal_length: [6.1], sepal_width: [2.8], petal_length: [4.9], petal_width: [1.6] } }, 200],
+      ["POST", "/v1/models/iris/labels/prod:predict", "/v1/models/{name}/labels/{label}:predict", { instances: [{ sepal_length: 6.1, sepal_width: 2.8, petal_length: 4.9 }], parameters: { missing: "impute" } }, 200],
+      ["GET", "/v1/models/iris/versions/1", "/v1/models/{name}/versions/{version}", undefined, 200],
+      ["GET", "/v1/models/iris/labels/prod", "/v1/models/{name}/labels/{label}", undefined, 200],
+      ["GET", "/v1/models/iris/metadata", "/v1/models/{name}/metadata", undefined, 200],
+      ["GET", "/v1/models/iris/versions/1/metadata", "/v1/models/{name}/versions/{version}/metadata", undefined, 200],
+      ["GET", "/v1/models/iris/labels/prod/metadata", "/v1/models/{name}/labels/{label}/metadata", undefined, 200],
       ["POST", "/ui/charts", "/ui/charts", { history: [{ epoch: 1, trainLoss: 1 }, { epoch: 3, trainLoss: 0.5 }], confusion: [[1, 0], [0, 1]], labels: ["a", "b"] }, 200],
       ["GET", "/v2/models/nope", "/v2/models/{name}", undefined, 404],
       ["POST", "/v2/models/iris/infer", "/v2/models/{name}/infer", { inputs: [] }, 400],
       ["POST", "/v1/models/iris:predict", "/v1/models/{name}:predict", { instances: [{ sepal_length: "tall" }] }, 400],
+      ["POST", "/v1/models/iris:predict", "/v1/models/{name}:predict", { instances: [{ sepal_lenght: 6.1 }] }, 400],
     ];
     for (const [method, path, template, body, status] of calls) {
       const response = await fetch(served.server.url + path, {
