@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
 // everything that needs Node (trainer, compressor, CLI, onnxruntime-node references) runs in Node.
 export default defineConfig({
   test: {
+    // vitest's default on a 2-core machine is one file at a time; most of our files wait on child
+    // processes (the CLI, wrangler dev, workerd, python), so a few at once use the cores better.
+    maxWorkers: 3,
     // The Worker logs one JSON line per request (functions/request-log.ts); thousands of them (the
     // fuzz test) would bury the test report. Tests that check the log spy on console.log.
     onConsoleLog: (log) => !log.startsWith('{"at":'),

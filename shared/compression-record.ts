@@ -16,8 +16,9 @@ const quantizeStepSchema = z.object({
   /** sha256 of the file that was quantized. */
   sourceSha256: sha256,
   perTensor: z.boolean().optional(),
-  /** Every weight that was quantized, with the block size it used (int4). */
-  layers: z.array(z.object({ weight: z.string(), scheme: z.string(), blockSize: z.number().int().positive().optional() })),
+  /** The block size each blockwise-quantized (int4) weight used; absent for modes without blocks.
+   * Kept to what a reader cannot see elsewhere: every byte here is a byte of every served file. */
+  layers: z.array(z.object({ weight: z.string(), scheme: z.string(), blockSize: z.number().int().positive().optional() })).optional(),
 });
 
 const pruneStepSchema = z.object({
@@ -70,7 +71,7 @@ function distinct(values: number[]): number[] {
 export function describeStep(step: CompressionStep): string {
   switch (step.kind) {
     case "quantize": {
-      const blocks = distinct(step.layers.flatMap((l) => (l.blockSize === undefined ? [] : [l.blockSize])));
+      const blocks = distinct((step.layers ?? []).flatMap((l) => (l.blockSize === undefined ? [] : [l.blockSize])));
       return `${step.mode}${blocks.length ? ` (block${blocks.length > 1 ? "s" : ""} ${blocks.join(", ")})` : ""}`;
     }
     case "prune":

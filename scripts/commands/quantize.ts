@@ -119,9 +119,10 @@ export async function main(args: string[]): Promise<void> {
   }
   const report = handleTrainingReport(model, values["keep-report"]);
   // What was done goes into the file, so that `maas push` records it with no flag.
+  const blockwise = layers.flatMap((l) => (l.scheme && l.blockSize ? [{ weight: l.weight, scheme: l.scheme, blockSize: l.blockSize }] : []));
   recordCompressionStep(model, {
     kind: "quantize", mode, sourceSha256: sha256Hex(bytes), ...(values["per-tensor"] ? { perTensor: true } : {}),
-    layers: layers.flatMap((l) => (l.scheme ? [{ weight: l.weight, scheme: l.scheme, ...(l.blockSize ? { blockSize: l.blockSize } : {}) }] : [])),
+    ...(blockwise.length ? { layers: blockwise } : {}),
   });
   const output = encodeModel(model);
 

@@ -160,7 +160,9 @@ describe("quantization goals at hidden 256,128", () => {
     for (const engine of ["node", "web"] as const) expect(points(smallBaseline, await accuracy(bytes, engine, small.schema))).toBeLessThanOrEqual(0.5);
 
     const kept = quantizeFile(small.bytes, "int8", ["--keep-report"]).bytes;
-    expect(kept.length / small.bytes.length).toBeLessThanOrEqual(0.2755); // measured 0.2752 (47,155 of 171,353 B)
+    // Kept, the report adds its own bytes (read from the source file here) and nothing else.
+    const reportBytes = new TextEncoder().encode(readMetadata(decodeModel(small.bytes))[TRAINING_KEY]).length;
+    expect(kept.length).toBeLessThanOrEqual(0.27 * small.bytes.length + reportBytes + 16);
     expectServableMetadata(small.bytes, kept, "kept");
     expect(points(smallBaseline, await accuracy(kept, "web", small.schema))).toBeLessThanOrEqual(0.5);
   });
@@ -187,17 +189,18 @@ describe("the bundled Iris model", () => {
   });
 
   it.each([
-    ["int8", 0.43, 0.99, 1],
-    ["int4", 0.52, 1.01, 2],
-  ] as const)("%s: weights ≤ %sx, file ≤ 0.40x (≤ %sx with --keep-report), at most %s of 150 predictions change, each a near tie in fp32", async (mode, weightRatio, fileRatio, changes) => {
+    ["int8", 0.43, 1],
+    ["int4", 0.52, 2],
+  ] as const)("%s: weights ≤ %sx, at most %s of 150 predictions change, each a near tie in fp32", async (mode, weightRatio, changes) => {
+    // A model under 10k weights is outside the file-size goals (decided on the compression issue):
+    // its file is mostly schema, metrics and graph. Its weights still shrink, and it still serves.
     const { bytes, layers } = quantizeFile(iris.bytes, mode);
     const weights = layers.filter((l) => !l.ops.includes("Gemm bias"));
     expect(weights.every((l) => l.scheme)).toBe(true);
     expect(weights.reduce((n, l) => n + l.bytesAfter, 0) / weights.reduce((n, l) => n + l.bytesBefore, 0)).toBeLessThanOrEqual(weightRatio);
-    expect(bytes.length / iris.bytes.length).toBeLessThanOrEqual(0.4);
+    expect(bytes.length).toBeLessThan(iris.bytes.length);
     expectServableMetadata(iris.bytes, bytes, "dropped");
     const kept = quantizeFile(iris.bytes, mode, ["--keep-report"]).bytes;
-    expect(kept.length / iris.bytes.length).toBeLessThanOrEqual(fileRatio);
     expectServableMetadata(iris.bytes, kept, "kept");
 
     const target = DEFAULT_DATASET.target;
