@@ -5,7 +5,7 @@
  * what is published.
  */
 import cliProgress from "cli-progress";
-import { resolve } from "node:path";
+import { join } from "node:path";
 import { DEFAULT_ALIAS } from "../../functions/registry/layout.ts";
 import type { Manifest } from "../../functions/registry/manifest.ts";
 import { readAlias, readManifest, type RegistryBucket } from "../../functions/registry/store.ts";
@@ -14,7 +14,7 @@ import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { buildDefaultModel, DEFAULT_MODEL_NAME, DEFAULT_MODEL_QUANTIZATION, sampleRecord, StepError } from "../registry/default-model.ts";
 import { openLocalBucket } from "../registry/local-bucket.ts";
-import { localStateDir, REPO_ROOT } from "../registry/paths.ts";
+import { localStateDir } from "../registry/paths.ts";
 import { publishModel } from "../registry/publish.ts";
 import { startLocalServer } from "../registry/local-server.ts";
 import { formatBytes } from "../registry/user-errors.ts";
@@ -67,7 +67,8 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
     }
     say(`[2/4] no ${DEFAULT_MODEL_NAME} model yet: training the default MLP (30-256-128-2) on the bundled Breast Cancer Wisconsin data`);
     const progress = epochProgress();
-    const outDir = resolve(REPO_ROOT, ".maas/models", DEFAULT_MODEL_NAME);
+    // Beside the store it is published into: two stores (two test runs, say) never share files.
+    const outDir = join(stateDir, "models", DEFAULT_MODEL_NAME);
     let built;
     try {
       built = await buildDefaultModel(outDir, progress.update);

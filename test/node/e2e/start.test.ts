@@ -87,7 +87,7 @@ describe("npm start on a fresh store", () => {
   });
 
   it("serves an int8-dynamic file at most 0.3x the fp32 one, with the same held-out accuracy in onnxruntime-node", async () => {
-    const dir = join(REPO, ".maas/models", DEFAULT_MODEL_NAME);
+    const dir = join(state.path, "models", DEFAULT_MODEL_NAME);
     const fp32 = new Uint8Array(readFileSync(join(dir, "model.onnx")));
     const served = new Uint8Array(readFileSync(join(dir, `model.${DEFAULT_MODEL_QUANTIZATION}.onnx`)));
     expect(served.length / fp32.length).toBeLessThanOrEqual(0.3);
