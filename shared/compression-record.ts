@@ -16,6 +16,8 @@ const quantizeStepSchema = z.object({
   /** sha256 of the file that was quantized. */
   sourceSha256: sha256,
   perTensor: z.boolean().optional(),
+  /** Set when the model's default-domain opset was raised first, for the mode's operators. */
+  opsetUpgrade: z.object({ from: z.number().int().positive(), to: z.number().int().positive() }).optional(),
   /** Every weight that was quantized, with the block size it used (int4). */
   layers: z.array(z.object({ weight: z.string(), scheme: z.string(), blockSize: z.number().int().positive().optional() })),
 });

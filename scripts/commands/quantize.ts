@@ -8,14 +8,18 @@
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { encodeModel } from "../../training/onnx/model-io.ts";
+import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
-import { QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
+import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
+import { defaultOpset } from "../../training/compress/graph-edit.ts";
+import { CannotUpgradeError } from "../../training/onnx/opset-upgrade/upgrade.ts";
+import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCheckOptions } from "../../training/compress/upgrade-check.ts";
+import { parseInputShapes } from "../cli/input-shapes.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../../training/compress/quantize.ts";
 import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
 import { handleTrainingReport } from "../../training/compress/strip-report.ts";
 import { recordCompressionStep, sha256Hex } from "../../training/compress/record-step.ts";
-import { comparisonLines, reportLines, sizeLines } from "../../training/compress/summary-text.ts";
+import { comparisonLines, reportLines, sizeLines, upgradeLines } from "../../training/compress/summary-text.ts";
 import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "../cli/compress-options.ts";
 
@@ -27,6 +31,8 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
+  --shape NAME=D,D,...    dimensions of input NAME for the random inputs of the checks (repeatable;
+                          by default symbolic dimensions are 64 on the first axis and 1 elsewhere)
   --keep-report           keep the trainer's loss curve and confusion matrix in the output's
                           maas.training metadata. By default they are dropped: they describe the
                           source model's training, not the quantized copy, and weigh ~1-3 KB. The
@@ -38,7 +44,10 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
   --json                  print the summary as JSON
-  -h, --help              this usage`;
+  -h, --help              this usage
+A model that imports an older opset than the mode needs (int8: 13, or 10 with --per-tensor;
+int8-dynamic: 11) is upgraded first (see maas upgrade-opset), and the upgraded fp32 model is checked
+against the source in onnxruntime-node before anything is quantized.`;
 
 const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
@@ -73,6 +82,7 @@ export const options = {
   eval: { type: "string" },
   target: { type: "string" },
   seed: { type: "string", default: "1" },
+  shape: { type: "string", multiple: true },
   "keep-report": { type: "boolean", default: false },
   "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
   json: { type: "boolean", default: false },
@@ -85,6 +95,21 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
   if (!used.length) return "";
   const capped = used.some((l) => l.blockSize !== requested) ? `; --block-size ${requested}, capped at each layer's K` : "";
   return `, block size per layer: ${used.map((l) => `${l.weight} ${l.blockSize}`).join(", ")}${capped}`;
+}
+
+/** Raises the model's opset when the mode needs a newer one, checked against the source first. */
+async function upgradeForMode(
+  input: string, model: ModelProto, bytes: Uint8Array, mode: QuantizeMode, perTensor: boolean, options: UpgradeCheckOptions,
+): Promise<CheckedUpgrade | undefined> {
+  const needed = opsetForMode(mode, perTensor);
+  const imported = defaultOpset(model);
+  if (imported >= needed) return undefined;
+  try {
+    return await upgradeAndCheck(model, bytes, needed, options);
+  } catch (error) {
+    if (!(error instanceof CannotUpgradeError || error instanceof UpgradeCheckError)) throw error;
+    throw new CliError(`${input}: --mode ${mode} needs opset ${needed}, the model imports ${imported}, and upgrading it failed: ${error.message}`);
+  }
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -107,6 +132,8 @@ export async function main(args: string[]): Promise<void> {
   if (values["keep-report"] && values["strip-report"]) throw new CliError("--keep-report and --strip-report contradict each other (dropping the report is the default)");
 
   const { bytes, model } = readModelFile(input);
+  const shapes = parseInputShapes(values.shape, model);
+  const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
   let layers: LayerReport[];
   try {
     layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"] });
@@ -121,6 +148,7 @@ export async function main(args: string[]): Promise<void> {
   // What was done goes into the file, so that `maas push` records it with no flag.
   recordCompressionStep(model, {
     kind: "quantize", mode, sourceSha256: sha256Hex(bytes), ...(values["per-tensor"] ? { perTensor: true } : {}),
+    ...(upgrade ? { opsetUpgrade: { from: upgrade.from, to: upgrade.to } } : {}),
     layers: layers.flatMap((l) => (l.scheme ? [{ weight: l.weight, scheme: l.scheme, ...(l.blockSize ? { blockSize: l.blockSize } : {}) }] : [])),
   });
   const output = encodeModel(model);
@@ -128,7 +156,7 @@ export async function main(args: string[]): Promise<void> {
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareOrLoad(bytes, output, model, values.data, seed);
+    comparison = await compareOrLoad(bytes, output, model, values.data, seed, shapes);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError(oneLine(error));
@@ -141,7 +169,7 @@ export async function main(args: string[]): Promise<void> {
   const workerMemory = { before: estimateHeapBytes(bytes), after: estimateHeapBytes(output) };
   const summary = {
     command: "quantize", mode, input, output: values.out, size: { before, after }, workerMemory,
-    trainingReport: report,
+    opsetUpgrade: upgrade, trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
     layers, difference: comparison, evaluation,
   };
@@ -152,6 +180,7 @@ export async function main(args: string[]): Promise<void> {
   const lines = [
     `quantized ${input} -> ${values.out} (${mode}${blockSizeNote(layers, blockSize)})`,
     ...sizeLines(before, after),
+    ...(upgrade ? [`upgraded first (--mode ${mode} needs opset ${upgrade.to}):`, ...upgradeLines(upgrade).map((l) => `  ${l}`)] : []),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
     "layers:",
     ...layers.map(layerLine),

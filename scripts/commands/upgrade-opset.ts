@@ -12,6 +12,7 @@ import { encodeModel } from "../../training/onnx/model-io.ts";
 import { CannotUpgradeError, UPGRADE_TO_MAX } from "../../training/onnx/opset-upgrade/upgrade.ts";
 import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade } from "../../training/compress/upgrade-check.ts";
 import { oneLine } from "../../training/compress/compare-models.ts";
+import { upgradeLines } from "../../training/compress/summary-text.ts";
 
 export const usage = `usage: maas upgrade-opset IN --to N --out OUT [options]
   --to N                  the default-domain opset to import (up to ${UPGRADE_TO_MAX}); ops whose definition
@@ -36,17 +37,6 @@ export const options = {
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
-
-export function upgradeLines(u: CheckedUpgrade): string[] {
-  const converted = u.conversions.map((c) => `  ${c.op} x${c.nodes} (changed at opset ${c.at}): ${c.what}`);
-  return [
-    `opset ${u.from} -> ${u.to}${u.irVersion.after !== u.irVersion.before ? ` (IR version ${u.irVersion.before} -> ${u.irVersion.after})` : ""}: ${converted.length ? "converted" : "no op needed converting"}`,
-    ...converted,
-    `  ${u.unchanged} of ${u.nodes} default-domain nodes carried over unchanged`,
-    `checked against the source in onnxruntime-node on ${u.check.inputs}:`,
-    ...u.check.outputs.map((d) => `  ${d.output}: ${d.integer ? `differs on ${(d.mismatchRate * 100).toFixed(2)}% of elements` : `relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`}`),
-  ];
-}
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);

@@ -7,6 +7,17 @@ import { NodeReplacements } from "./graph-edit.ts";
 export type QuantizeMode = "int8" | "int8-dynamic" | "int4" | "fp16";
 export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", "int4", "fp16"];
 
+/**
+ * The default-domain opset a mode's operators need: DequantizeLinear's per-channel `axis` (13; per
+ * tensor it exists from 10), DynamicQuantizeLinear (11). int4 and fp16 use no versioned operator
+ * that old models lack (MatMulNBits is com.microsoft's, Cast is everywhere).
+ */
+export function opsetForMode(mode: QuantizeMode, perTensor: boolean): number {
+  if (mode === "int8") return perTensor ? 10 : 13;
+  if (mode === "int8-dynamic") return 11;
+  return 0;
+}
+
 export interface QuantizeOptions {
   mode: QuantizeMode;
   /** int4 only: rows of K per scale (a power of two ≥ 16; the CLI offers 32, 64, 128 and defaults to 128, as ORT's quantizer does). */
