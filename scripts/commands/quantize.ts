@@ -12,6 +12,7 @@ import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
 import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
 import { defaultOpset } from "../../training/compress/graph-edit.ts";
+import { findConstantWeights, WEIGHT_OPS } from "../../training/compress/find-weights.ts";
 import { CannotUpgradeError } from "../../training/onnx/opset-upgrade/upgrade.ts";
 import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCheckOptions } from "../../training/compress/upgrade-check.ts";
 import { parseInputShapes } from "../cli/input-shapes.ts";
@@ -31,6 +32,9 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
+  --op-types OPS          only weights read by these ops, comma-separated from MatMul, Gemm, Conv,
+                          ConvTranspose, Gather (default: all of them)
+  --exclude NAMES         leave these weights, or the weights of these nodes, fp32 (comma-separated)
   --shape NAME=D,D,...    dimensions of input NAME for the random inputs of the checks (repeatable;
                           by default symbolic dimensions are 64 on the first axis and 1 elsewhere)
   --keep-report           keep the trainer's loss curve and confusion matrix in the output's
@@ -46,7 +50,7 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --json                  print the summary as JSON
   -h, --help              this usage
 A model that imports an older opset than the mode needs (int8: 13, or 10 with --per-tensor;
-int8-dynamic: 11) is upgraded first (see maas upgrade-opset), and the upgraded fp32 model is checked
+int8-dynamic: 11, 13 with convolutions; int4 with convolutions: 13) is upgraded first (see maas upgrade-opset), and the upgraded fp32 model is checked
 against the source in onnxruntime-node before anything is quantized.`;
 
 const INT8_NODE_NOTE =
@@ -82,6 +86,8 @@ export const options = {
   eval: { type: "string" },
   target: { type: "string" },
   seed: { type: "string", default: "1" },
+  "op-types": { type: "string" },
+  exclude: { type: "string" },
   shape: { type: "string", multiple: true },
   "keep-report": { type: "boolean", default: false },
   "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
@@ -97,11 +103,14 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
   return `, block size per layer: ${used.map((l) => `${l.weight} ${l.blockSize}`).join(", ")}${capped}`;
 }
 
+const commaList = (text: string | undefined): string[] => (text ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+
 /** Raises the model's opset when the mode needs a newer one, checked against the source first. */
 async function upgradeForMode(
   input: string, model: ModelProto, bytes: Uint8Array, mode: QuantizeMode, perTensor: boolean, options: UpgradeCheckOptions,
 ): Promise<CheckedUpgrade | undefined> {
-  const needed = opsetForMode(mode, perTensor);
+  const hasConvolutions = findConstantWeights(model).some((w) => w.uses.some((u) => u.op === "Conv" || u.op === "ConvTranspose"));
+  const needed = opsetForMode(mode, perTensor, hasConvolutions);
   const imported = defaultOpset(model);
   if (imported >= needed) return undefined;
   try {
@@ -133,10 +142,14 @@ export async function main(args: string[]): Promise<void> {
 
   const { bytes, model } = readModelFile(input);
   const shapes = parseInputShapes(values.shape, model);
+  const opTypes = commaList(values["op-types"]);
+  const unknownOp = opTypes.find((op) => !Object.hasOwn(WEIGHT_OPS, op));
+  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${Object.keys(WEIGHT_OPS).join(", ")}`);
+  const exclude = commaList(values.exclude);
   const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
   let layers: LayerReport[];
   try {
-    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"] });
+    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"], opTypes, exclude });
   } catch (error) {
     if (error instanceof NothingToQuantizeError) throw new CliError(`${input}: nothing to quantize: ${error.message}`);
     throw error;

@@ -9,11 +9,13 @@ export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", 
 
 /**
  * The default-domain opset a mode's operators need: DequantizeLinear's per-channel `axis` (13; per
- * tensor it exists from 10), DynamicQuantizeLinear (11). int4 and fp16 use no versioned operator
- * that old models lack (MatMulNBits is com.microsoft's, Cast is everywhere).
+ * tensor it exists from 10), DynamicQuantizeLinear (11). fp16 and int4 of MatMul use no versioned
+ * operator that old models lack (MatMulNBits is com.microsoft's, Cast is everywhere); Gather tables
+ * need none either (Gather, Cast, Mul).
  */
-export function opsetForMode(mode: QuantizeMode, perTensor: boolean): number {
-  if (mode === "int8") return perTensor ? 10 : 13;
+export function opsetForMode(mode: QuantizeMode, perTensor: boolean, hasConvolutions = false): number {
+  if (mode === "int8" || (mode === "int4" && hasConvolutions)) return perTensor ? 10 : 13; // int4 convolutions are int8
+  if (mode === "int8-dynamic" && hasConvolutions && !perTensor) return 13; // grouped convolutions, ConvTranspose: DequantizeLinear per channel
   if (mode === "int8-dynamic") return 11;
   return 0;
 }
@@ -26,8 +28,12 @@ export interface QuantizeOptions {
   perTensor: boolean;
   /** Weights with fewer elements stay fp32. */
   minElements: number;
-  /** Leave Gemm biases fp32 (by default a quantized Gemm's constant bias becomes int8, or fp16 in fp16 mode). */
+  /** Leave Gemm/Conv biases fp32 (by default a quantized node's constant bias becomes int8, or fp16 in fp16 mode). */
   keepBias: boolean;
+  /** Only weights read by these ops (MatMul, Gemm, Conv, ConvTranspose, Gather); empty: all. */
+  opTypes?: readonly string[];
+  /** Weights (or the nodes reading them) by name to leave fp32. */
+  exclude?: readonly string[];
 }
 
 export class QuantizeContext {
