@@ -18,6 +18,7 @@ import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCh
 import { parseInputShapes } from "../cli/input-shapes.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../../training/compress/quantize.ts";
 import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
+import { summarizeByOpType, type OpTypeSummary } from "../../training/compress/op-type-summary.ts";
 import { handleTrainingReport } from "../../training/compress/strip-report.ts";
 import { recordCompressionStep, sha256Hex } from "../../training/compress/record-step.ts";
 import { comparisonLines, reportLines, sizeLines, upgradeLines } from "../../training/compress/summary-text.ts";
@@ -72,6 +73,11 @@ const SERVING_NOTE: Partial<Record<QuantizeMode, string>> = {
 function layerLine(l: LayerReport): string {
   const what = l.scheme ?? `kept fp32: ${l.keptBecause}`;
   return `  ${l.weight} [${l.shape.join("x")}] (${l.ops.join(", ")}; ${l.graph}): ${formatBytes(l.bytesBefore)} -> ${formatBytes(l.bytesAfter)}  ${what}`;
+}
+
+function opTypeLine(o: OpTypeSummary): string {
+  const kept = Object.entries(o.keptBecause).map(([why, n]) => `${n} kept fp32: ${why}`);
+  return `  ${o.opType}: ${o.quantized} of ${o.quantized + o.kept} quantized, ${formatBytes(o.bytesBefore)} -> ${formatBytes(o.bytesAfter)}${kept.length ? `; ${kept.join("; ")}` : ""}`;
 }
 
 /** What the command accepts (every one is in its usage). */
@@ -180,11 +186,12 @@ export async function main(args: string[]): Promise<void> {
   const after = fileSize(output);
   // What the Worker's session cache will charge for each file (MODEL_CACHE_BUDGET_MB).
   const workerMemory = { before: estimateHeapBytes(bytes), after: estimateHeapBytes(output) };
+  const byOpType = summarizeByOpType(layers);
   const summary = {
     command: "quantize", mode, input, output: values.out, size: { before, after }, workerMemory,
     opsetUpgrade: upgrade, trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
-    layers, difference: comparison, evaluation,
+    byOpType, layers, difference: comparison, evaluation,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -195,6 +202,8 @@ export async function main(args: string[]): Promise<void> {
     ...sizeLines(before, after),
     ...(upgrade ? [`upgraded first (--mode ${mode} needs opset ${upgrade.to}):`, ...upgradeLines(upgrade).map((l) => `  ${l}`)] : []),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
+    "by op type:",
+    ...byOpType.map(opTypeLine),
     "layers:",
     ...layers.map(layerLine),
     ...comparisonLines(comparison),

@@ -5,6 +5,9 @@
  * finds the same text lines (boxes within 2 px), the classifier the same direction; the
  * quantized file runs the same in onnxruntime-web (the Worker's engine) as in onnxruntime-node.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { decodeModel, encodeModel, type ModelProto } from "../../../training/onnx/model-io.ts";
@@ -14,6 +17,7 @@ import { opsetForMode, type QuantizeMode } from "../../../training/compress/quan
 import { quantizeModel, type LayerReport } from "../../../training/compress/quantize.ts";
 import { runOnce } from "../../../training/compress/run-model.ts";
 import { ocrModelBytes, ocrModelsMissing } from "./ocr-models.ts";
+import { maas } from "./run-cli.ts";
 import { detectorInput, lineInput, rotate180, textImage } from "./text-image.ts";
 
 const [W, H] = [320, 160];
@@ -129,6 +133,24 @@ describe.skipIf(ocrModelsMissing)("PaddleOCR direction classifier (opset 9: upgr
     expect(importedOpset(model)).toBeGreaterThanOrEqual(opsetForMode(mode, false, true));
     expect(bytes.length).toBeLessThan(source.length * (mode === "fp16" ? 0.6 : 0.45));
     expect(await directions(bytes)).toEqual([0, 180]);
+  });
+
+  it("maas quantize upgrades it, says so, counts per op type, and the file keeps the directions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "maas-cnn-"));
+    const input = join(dir, "cls.onnx");
+    writeFileSync(input, source);
+    const out = join(dir, "cls-int8-dynamic.onnx");
+    const run = maas(["quantize", input, "--mode", "int8-dynamic", "--shape", "x=1,3,48,192", "--op-types", "Conv,MatMul", "--exclude", "conv2d_0.w_0", "--out", out, "--json"]);
+    expect(run.stderr).toBe("");
+    const summary = JSON.parse(run.stdout);
+    expect(summary.opsetUpgrade).toMatchObject({ from: 9, to: 13 });
+    expect(summary.opsetUpgrade.check.outputs[0].relativeL2).toBeLessThanOrEqual(1e-5);
+    const conv = summary.byOpType.find((o: { opType: string }) => o.opType === "Conv");
+    expect(conv).toMatchObject({ quantized: 52, kept: 1, keptBecause: { "excluded (--exclude conv2d_0.w_0)": 1 } });
+    expect(conv.bytesAfter / conv.bytesBefore).toBeLessThan(0.3);
+    expect(await directions(new Uint8Array(readFileSync(out)))).toEqual([0, 180]);
+    const bad = maas(["quantize", input, "--mode", "int8", "--op-types", "Conv,LSTM", "--out", join(dir, "never.onnx")]);
+    expect(bad).toMatchObject({ status: 1, stderr: "maas quantize: --op-types: LSTM is not one of MatMul, Gemm, Conv, ConvTranspose, Gather\n" });
   });
 
   it("--op-types and --exclude leave the other weights fp32 and say why", () => {
