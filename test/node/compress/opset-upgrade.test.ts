@@ -147,6 +147,15 @@ describe("maas upgrade-opset", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("maas quantize refuses a model it cannot upgrade for the mode, in one line naming the node, and writes nothing", () => {
+    const out = join(dir, "never-q.onnx");
+    const result = maas(["quantize", masked, "--mode", "int8-dynamic", "--out", out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^maas quantize: .*mask\.onnx: --mode int8-dynamic needs opset 11, the model imports 9, and upgrading it failed: cannot upgrade Dropout node "Dropout_Y"/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("without --to is a usage error (exit 2); a --shape for no such input is one line (exit 1)", () => {
     expect(maas(["upgrade-opset", old, "--out", join(dir, "x.onnx")])).toMatchObject({ status: 2, stderr: expect.stringMatching(/--to N is required/) });
     expect(maas(["upgrade-opset", old, "--to", "13", "--shape", "Y=1,2", "--out", join(dir, "x.onnx")])).toMatchObject({ status: 1, stderr: expect.stringMatching(/no input "Y"/) });
