@@ -132,3 +132,23 @@ export function unpackMatMulNBits4(packed: Uint8Array, scales: Float32Array, k: 
   }
   return out;
 }
+
+/**
+ * Symmetric 4-bit signed weights with one scale per index along `axis` (a convolution's output
+ * channels), packed as ONNX stores INT4 tensors: two per byte, the even element in the low nibble.
+ * scale = max|w| / 7 and q = clamp(round(w / scale), −7, 7), so |w − q·scale| ≤ scale / 2.
+ */
+export function quantizeInt4PerAxis(values: Float32Array, dims: readonly number[], axis: number): { packed: Uint8Array; scales: Float32Array } {
+  const channels = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const channelOf = (i: number): number => Math.floor(i / inner) % channels;
+  const maxAbs = new Float32Array(channels);
+  for (let i = 0; i < values.length; i++) maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)], Math.abs(values[i]));
+  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 7 : 1));
+  const packed = new Uint8Array(Math.ceil(values.length / 2));
+  for (let i = 0; i < values.length; i++) {
+    const q = Math.max(-7, Math.min(7, roundHalfAwayFromZero(values[i] / scales[channelOf(i)])));
+    packed[i >> 1] |= (q & 0x0f) << ((i & 1) * 4);
+  }
+  return { packed, scales };
+}

@@ -14,7 +14,8 @@ export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", 
  * need none either (Gather, Cast, Mul).
  */
 export function opsetForMode(mode: QuantizeMode, perTensor: boolean, hasConvolutions = false): number {
-  if (mode === "int8" || (mode === "int4" && hasConvolutions)) return perTensor ? 10 : 13; // int4 convolutions are int8
+  if (mode === "int4" && hasConvolutions) return 21; // DequantizeLinear of INT4 weights (int4-conv.ts)
+  if (mode === "int8") return perTensor ? 10 : 13;
   if (mode === "int8-dynamic" && hasConvolutions && !perTensor) return 13; // grouped convolutions, ConvTranspose: DequantizeLinear per channel
   if (mode === "int8-dynamic") return 11;
   return 0;

@@ -4,9 +4,9 @@
  * `model` in place. What each mode does per op family:
  *   MatMul/Gemm    int8: DequantizeLinear; int8-dynamic: MatMulInteger; int4: MatMulNBits; fp16: Cast
  *   Conv           int8: DequantizeLinear per output channel; int8-dynamic: ConvInteger (grouped
- *                  convolutions: DequantizeLinear, see GROUPED_NOTE); int4: int8 (onnxruntime has no
- *                  4-bit convolution); fp16: Cast
- *   ConvTranspose  int8 in every int mode (ONNX has no integer ConvTranspose); fp16: Cast
+ *                  convolutions: DequantizeLinear, see GROUPED_NOTE); int4: INT4 DequantizeLinear
+ *                  per output channel (opset 21; int8 below); fp16: Cast
+ *   ConvTranspose  int4: as Conv; int8 in the other int modes (ONNX has no integer ConvTranspose); fp16: Cast
  *   Gather         int8 per row in every int mode, dequantized after the lookup; fp16: Cast after it
  */
 import type { ModelProto, NodeProto } from "../onnx/model-io.ts";
@@ -15,6 +15,7 @@ import { intAttribute } from "../onnx/attributes.ts";
 import { findConstantWeights, opFamily, type ConstantWeight } from "./find-weights.ts";
 import { quantizeConvInteger } from "./modes/conv-integer.ts";
 import { quantizeEmbedding } from "./modes/embedding.ts";
+import { quantizeConvInt4 } from "./modes/int4-conv.ts";
 import { quantizeBias } from "./modes/bias.ts";
 import { convertWeightFp16 } from "./modes/fp16.ts";
 import { quantizeWeightInt4 } from "./modes/int4.ts";
@@ -53,7 +54,6 @@ type Quantizer = (w: ConstantWeight, ctx: QuantizeContext) => LayerOutcome;
 
 /** Grouped (depthwise) convolutions stay fp32 arithmetic in int8-dynamic: see README (Compression) for the measurement. */
 const GROUPED_NOTE = "; grouped convolution: ConvInteger runs it slower than fp32 in onnxruntime-web";
-const NO_INT4_CONV = "; int4: onnxruntime has no 4-bit convolution, int8 instead";
 const NO_INTEGER_CONV_TRANSPOSE = "; ONNX has no integer ConvTranspose: weight-only int8";
 
 function quantizerFor(weight: ConstantWeight, mode: QuantizeOptions["mode"]): Quantizer {
@@ -61,10 +61,10 @@ function quantizerFor(weight: ConstantWeight, mode: QuantizeOptions["mode"]): Qu
   if (family === "matmul") return modes[mode];
   if (family === "embedding") return quantizeEmbedding;
   if (mode === "fp16") return convertWeightFp16;
-  if (family === "conv-transpose") return mode === "int8" ? quantizeWeightInt8 : (w, ctx) => quantizeWeightInt8(w, ctx, NO_INTEGER_CONV_TRANSPOSE);
-  if (mode === "int4") return (w, ctx) => quantizeWeightInt8(w, ctx, NO_INT4_CONV);
-  if (mode === "int8") return quantizeWeightInt8;
+  if (mode === "int4") return quantizeConvInt4;
   const grouped = weight.uses.some((u) => intAttribute(u.node, "group", 1) !== 1);
+  if (family === "conv-transpose") return mode === "int8" ? quantizeWeightInt8 : (w, ctx) => quantizeWeightInt8(w, ctx, NO_INTEGER_CONV_TRANSPOSE);
+  if (mode === "int8") return quantizeWeightInt8;
   return grouped ? (w, ctx) => quantizeWeightInt8(w, ctx, GROUPED_NOTE) : quantizeConvInteger;
 }
 
