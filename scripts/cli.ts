@@ -12,6 +12,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   start: { summary: "train, quantize and publish the default model if needed, then serve it", load: () => import("./commands/start.ts") },
   train: { summary: "train an MLP on a CSV/JSON/JSONL file and export ONNX", load: () => import("./commands/train.ts") },
   quantize: { summary: "quantize an ONNX model (int8, int8-dynamic, int4, fp16)", load: () => import("./commands/quantize.ts") },
+  "upgrade-opset": { summary: "rewrite an ONNX model for a newer opset, checked against the source", load: () => import("./commands/upgrade-opset.ts") },
   prune: { summary: "magnitude-prune an ONNX model's weights", load: () => import("./commands/prune.ts") },
   distill: { summary: "train a smaller student from a teacher ONNX classifier", load: () => import("./commands/distill.ts") },
   push: { summary: "publish an ONNX model to the R2 registry", load: () => import("./commands/push.ts") },

@@ -16,6 +16,8 @@ const quantizeStepSchema = z.object({
   /** sha256 of the file that was quantized. */
   sourceSha256: sha256,
   perTensor: z.boolean().optional(),
+  /** Set when the model's default-domain opset was raised first, for the mode's operators. */
+  opsetUpgrade: z.object({ from: z.number().int().positive(), to: z.number().int().positive() }).optional(),
   /** The block size each blockwise-quantized (int4) weight used; absent for modes without blocks.
    * Kept to what a reader cannot see elsewhere: every byte here is a byte of every served file. */
   layers: z.array(z.object({ weight: z.string(), scheme: z.string(), blockSize: z.number().int().positive().optional() })).optional(),

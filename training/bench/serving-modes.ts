@@ -1,12 +1,15 @@
 /**
  * What each compression mode costs when the Worker serves it: onnxruntime-web (wasm, 1 thread)
- * memory and run time for one K×K MatMul layer, handed to ORT as the Worker does
+ * memory and run time for one K×K MatMul layer (or, with --layer conv|depthwise, one 3×3
+ * convolution of K channels on S×S, which is how int8-dynamic's ConvInteger was chosen for
+ * ordinary convolutions and weight-only int8 for depthwise ones), handed to ORT as the Worker does
  * (functions/sessions/session-recipe.ts: external weights, prepacking, optimization level).
  * Memory is the growth of ORT's wasm heap, which never shrinks — so each mode runs in a fresh
  * process, and the figure is the heap's peak; beside it, the estimate the Worker's session cache
  * charges (heap-estimate.ts; test/node/worker-units/heap-estimate.test.ts holds it to this
  * measurement). Not a test itself: times depend on the machine.
  *   node training/bench/serving-modes.ts [--size 4096] [--runs 10] [--json]
+ *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +22,7 @@ import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
 import { quantizeModel } from "../compress/quantize.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
-import { layerModel } from "./layer-model.ts";
+import { convLayerModel, layerModel } from "./layer-model.ts";
 
 interface ModeFigures {
   mode: string;
@@ -29,23 +32,33 @@ interface ModeFigures {
   /** What the Worker's session cache charges for the file (functions/sessions/heap-estimate.ts). */
   estimatedHeapBytes: number;
   batch1Ms: number;
-  batch64Ms: number;
+  /** At batch 64 for a MatMul layer, 8 for a convolution (`batchN` in the JSON). */
+  batchNMs: number;
 }
 
 const { values } = parseArgs({
   options: {
-    size: { type: "string", default: "4096" },
+    size: { type: "string" },
+    layer: { type: "string", default: "matmul" },
+    spatial: { type: "string", default: "28" },
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     child: { type: "string" },
     model: { type: "string" },
   },
 });
-const size = Number(values.size);
+const layer = values.layer as "matmul" | "conv" | "depthwise";
+if (!["matmul", "conv", "depthwise"].includes(layer)) throw new Error(`--layer must be matmul, conv or depthwise (got ${layer})`);
+const size = Number(values.size ?? (layer === "matmul" ? 4096 : 128));
+const spatial = Number(values.spatial);
 const runs = Number(values.runs);
+const batchN = layer === "matmul" ? 64 : 8;
+const inputDims = (batch: number): number[] => (layer === "matmul" ? [batch, size] : [batch, size, spatial, spatial]);
+const sourceModel = (): Uint8Array => (layer === "matmul" ? layerModel(size, size) : convLayerModel(size, spatial, layer === "depthwise"));
+const layerName = layer === "matmul" ? `MatMul ${size}x${size}` : `${layer === "depthwise" ? "depthwise " : ""}Conv 3x3, ${size} channels on ${spatial}x${spatial}`;
 
 function modelFor(mode: string): Uint8Array {
-  const source = layerModel(size, size);
+  const source = sourceModel();
   if (mode === "fp32") return source;
   const model = decodeModel(source);
   quantizeModel(model, { mode: mode as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }); // CLI defaults
@@ -53,7 +66,8 @@ function modelFor(mode: string): Uint8Array {
 }
 
 async function medianRunMs(session: ort.InferenceSession, batch: number): Promise<number> {
-  const x = new ort.Tensor("float32", Float32Array.from({ length: batch * size }, (_, i) => Math.sin(i)), [batch, size]);
+  const dims = inputDims(batch);
+  const x = new ort.Tensor("float32", Float32Array.from({ length: dims.reduce((n, d) => n * d, 1) }, (_, i) => Math.sin(i)), dims);
   await session.run({ x });
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -81,8 +95,8 @@ async function measure(mode: string, path: string): Promise<ModeFigures> {
   const { model, options } = sessionRecipe(bytes);
   const session = await ort.InferenceSession.create(model, options);
   const batch1Ms = await medianRunMs(session, 1);
-  const batch64Ms = await medianRunMs(session, 64);
-  return { mode, fileBytes: bytes.length, wasmHeapBytes: wasmMemory!.buffer.byteLength - before, estimatedHeapBytes: estimateHeapBytes(bytes), batch1Ms, batch64Ms };
+  const batchNMs = await medianRunMs(session, batchN);
+  return { mode, fileBytes: bytes.length, wasmHeapBytes: wasmMemory!.buffer.byteLength - before, estimatedHeapBytes: estimateHeapBytes(bytes), batch1Ms, batchNMs };
 }
 
 if (values.child) {
@@ -94,7 +108,7 @@ if (values.child) {
     for (const mode of ["fp32", ...QUANTIZE_MODES]) {
       const path = join(dir, `${mode}.onnx`);
       writeFileSync(path, modelFor(mode));
-      const child = spawnSync(process.execPath, [import.meta.filename, "--child", mode, "--model", path, "--size", String(size), "--runs", String(runs)], {
+      const child = spawnSync(process.execPath, [import.meta.filename, "--child", mode, "--model", path, "--size", String(size), "--runs", String(runs), "--layer", layer, "--spatial", String(spatial)], {
         encoding: "utf8",
         maxBuffer: 1 << 20,
       });
@@ -105,14 +119,14 @@ if (values.child) {
     rmSync(dir, { recursive: true, force: true });
   }
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ layer: `${size}x${size}`, runs, engine: "onnxruntime-web (wasm, 1 thread), session recipe of the Worker", rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ layer: layerName, batchN, runs, engine: "onnxruntime-web (wasm, 1 thread), session recipe of the Worker", rows }, null, 2)}\n`);
   } else {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-    process.stdout.write(`MatMul ${size}x${size} in onnxruntime-web (wasm, 1 thread, handed over as the Worker does), median of ${runs} runs, one process per mode\n`);
-    process.stdout.write(`${"mode".padEnd(14)}${"file".padStart(11)}${"wasm heap".padStart(12)}${"estimated".padStart(12)}${"batch 1".padStart(11)}${"batch 64".padStart(11)}\n`);
+    process.stdout.write(`${layerName} in onnxruntime-web (wasm, 1 thread, handed over as the Worker does), median of ${runs} runs, one process per mode\n`);
+    process.stdout.write(`${"mode".padEnd(14)}${"file".padStart(11)}${"wasm heap".padStart(12)}${"estimated".padStart(12)}${"batch 1".padStart(11)}${`batch ${batchN}`.padStart(11)}\n`);
     for (const r of rows) {
       process.stdout.write(
-        `${r.mode.padEnd(14)}${mib(r.fileBytes).padStart(11)}${`+${mib(r.wasmHeapBytes)}`.padStart(12)}${mib(r.estimatedHeapBytes).padStart(12)}${`${r.batch1Ms.toFixed(1)} ms`.padStart(11)}${`${r.batch64Ms.toFixed(1)} ms`.padStart(11)}\n`,
+        `${r.mode.padEnd(14)}${mib(r.fileBytes).padStart(11)}${`+${mib(r.wasmHeapBytes)}`.padStart(12)}${mib(r.estimatedHeapBytes).padStart(12)}${`${r.batch1Ms.toFixed(1)} ms`.padStart(11)}${`${r.batchNMs.toFixed(1)} ms`.padStart(11)}\n`,
       );
     }
   }

@@ -7,7 +7,7 @@ import { readMetadata, type ModelProto } from "../onnx/model-io.ts";
 import { parseFeatureSchema } from "../../functions/registry/feature-schema.ts";
 import { schemaFeeds } from "./evaluate.ts";
 import { compareOutputs, type OutputDifference } from "./output-difference.ts";
-import { randomFeeds, UnsupportedInputError } from "./random-feeds.ts";
+import { randomFeeds, UnsupportedInputError, type InputShapes } from "./random-feeds.ts";
 import { readRecords } from "./records.ts";
 import { openModel, runOnce, type Feeds } from "./run-model.ts";
 
@@ -24,14 +24,15 @@ export interface ModelComparison {
   notMeasured?: string;
 }
 
-export function comparisonInputs(model: ModelProto, dataPath: string | undefined, seed: number, batch: number): ComparisonInputs {
+export function comparisonInputs(model: ModelProto, dataPath: string | undefined, seed: number, batch: number, shapes: InputShapes = {}): ComparisonInputs {
   if (dataPath) {
     const schema = parseFeatureSchema(readMetadata(model));
     if (!schema) throw new Error("--data needs a model with maas.schema metadata (made by maas train) to encode records");
     const records = readRecords(dataPath);
     return { description: `${records.length} records from ${dataPath}`, feeds: schemaFeeds(schema, records) };
   }
-  return { description: `seeded random inputs (seed ${seed}, batch ${batch} on symbolic first axes)`, feeds: randomFeeds(model, seed, batch) };
+  const given = Object.entries(shapes).map(([name, dims]) => `, ${name}=${dims.join(",")}`).join("");
+  return { description: `seeded random inputs (seed ${seed}, batch ${batch} on symbolic first axes${given})`, feeds: randomFeeds(model, seed, batch, shapes) };
 }
 
 /**
@@ -41,7 +42,7 @@ export function comparisonInputs(model: ModelProto, dataPath: string | undefined
  * where the source runs is an error.
  */
 export async function compareOrLoad(
-  source: Uint8Array, compressed: Uint8Array, model: ModelProto, dataPath: string | undefined, seed: number,
+  source: Uint8Array, compressed: Uint8Array, model: ModelProto, dataPath: string | undefined, seed: number, shapes: InputShapes = {},
 ): Promise<ModelComparison> {
   const loadOnly = async (why: string): Promise<ModelComparison> => {
     for (const engine of ["node", "web"] as const) await (await openModel(engine, compressed)).release();
@@ -49,7 +50,7 @@ export async function compareOrLoad(
   };
   let inputs: ComparisonInputs;
   try {
-    inputs = comparisonInputs(model, dataPath, seed, 64);
+    inputs = comparisonInputs(model, dataPath, seed, 64, shapes);
   } catch (error) {
     if (error instanceof UnsupportedInputError) return loadOnly(error.message);
     throw error;

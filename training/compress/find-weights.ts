@@ -1,6 +1,6 @@
 /**
- * Finds the constant weights of MatMul and Gemm nodes anywhere in a model (main graph and
- * control-flow bodies). A weight is an initializer (not overridable by a graph input of the same
+ * Finds the constant weights of MatMul, Gemm, Conv, ConvTranspose and Gather (an embedding table)
+ * nodes anywhere in a model (main graph and control-flow bodies). A weight is an initializer (not overridable by a graph input of the same
  * name) or a Constant node's tensor; names resolve innermost scope first, as ONNX Runtime does.
  */
 import { allGraphs, type GraphScope } from "../onnx/graph-walk.ts";
@@ -8,11 +8,26 @@ import { findAttribute, intAttribute } from "../onnx/attributes.ts";
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from "../onnx/model-io.ts";
 import { readAsFloat32, tensorDims } from "../onnx/tensors.ts";
 
+/** The operators whose constant weights are compressed, and which input is the weight / the bias. */
+export const WEIGHT_OPS = {
+  MatMul: { weight: 1, bias: undefined },
+  Gemm: { weight: 1, bias: 2 },
+  Conv: { weight: 1, bias: 2 },
+  ConvTranspose: { weight: 1, bias: 2 },
+  Gather: { weight: 0, bias: undefined },
+} as const;
+export type WeightOp = keyof typeof WEIGHT_OPS;
+
+/** Ops that rewrite the same way: a weight read by two families is left alone. */
+export function opFamily(op: WeightOp): "matmul" | "conv" | "conv-transpose" | "embedding" {
+  return op === "MatMul" || op === "Gemm" ? "matmul" : op === "Conv" ? "conv" : op === "ConvTranspose" ? "conv-transpose" : "embedding";
+}
+
 export interface WeightUse {
   graph: GraphProto;
   graphPath: string;
   node: NodeProto;
-  op: "MatMul" | "Gemm";
+  op: WeightOp;
   /** Gemm's transB: the weight is stored [N, K] instead of [K, N]. */
   transposed: boolean;
 }
@@ -27,9 +42,9 @@ export interface ConstantWeight {
   constantNode: NodeProto | undefined;
   dims: number[];
   values: Float32Array;
-  /** Uses as the B input of MatMul/Gemm. */
+  /** Uses as the weight input: B of MatMul/Gemm, W of Conv/ConvTranspose, data of Gather. */
   uses: WeightUse[];
-  /** Uses as the C (bias) input of Gemm. */
+  /** Uses as the bias input: C of Gemm, B of Conv/ConvTranspose. */
   biasUses: WeightUse[];
   /** Any other use (another op, a graph output, A of a MatMul, …): then the weight is left alone. */
   otherUses: number;
@@ -66,7 +81,7 @@ function definitionsOf(scope: GraphScope): Map<string, Definition> {
   return defs;
 }
 
-/** Constants read as a MatMul/Gemm weight (B) or as a Gemm bias (C); callers tell them apart by `uses`/`biasUses`. */
+/** Constants read as a weight or a bias of WEIGHT_OPS; callers tell them apart by `uses`/`biasUses`. */
 export function findConstantWeights(model: ModelProto): ConstantWeight[] {
   const scopes = allGraphs(model);
   const defsByGraph = new Map<GraphProto, Map<string, Definition>>();
@@ -82,15 +97,15 @@ export function findConstantWeights(model: ModelProto): ConstantWeight[] {
 
   for (const scope of scopes) {
     for (const node of scope.graph.node ?? []) {
-      const op = (node.domain ?? "") === "" && (node.opType === "MatMul" || node.opType === "Gemm") ? node.opType : undefined;
+      const op = (node.domain ?? "") === "" && Object.hasOwn(WEIGHT_OPS, node.opType ?? "") ? (node.opType as WeightOp) : undefined;
       (node.input ?? []).forEach((name, index) => {
         if (!name) return;
         const def = resolve(scope, name);
         if (def?.kind !== "constant") return;
         const transposed = op === "Gemm" && intAttribute(node, "transB", 0) === 1;
         const use: WeightUse | undefined = op && { graph: scope.graph, graphPath: scope.path, node, op, transposed };
-        if (use && index === 1) def.weight.uses.push(use);
-        else if (use && op === "Gemm" && index === 2) def.weight.biasUses.push(use);
+        if (use && index === WEIGHT_OPS[use.op].weight) def.weight.uses.push(use);
+        else if (use && index === WEIGHT_OPS[use.op].bias) def.weight.biasUses.push(use);
         else def.weight.otherUses += 1;
       });
     }

@@ -4,7 +4,7 @@
  * the pruned weights stay dense fp32 (same file size; zeros compress under gzip and quantization).
  */
 import { DataType, type ModelProto } from "../onnx/model-io.ts";
-import { findConstantWeights, type ConstantWeight } from "./find-weights.ts";
+import { findConstantWeights, opFamily, type ConstantWeight } from "./find-weights.ts";
 
 export type PruneScope = "layer" | "global";
 
@@ -52,7 +52,8 @@ function eligible(w: ConstantWeight, minElements: number): string | undefined {
 
 export function pruneModel(model: ModelProto, options: PruneOptions): PruneResult {
   if (!(options.sparsity >= 0 && options.sparsity < 1)) throw new Error(`sparsity must be in [0, 1), got ${options.sparsity}`);
-  const weights = findConstantWeights(model).filter((w) => w.uses.length > 0);
+  // Pruning covers MatMul/Gemm weights (a convolution's or an embedding's zeros buy nothing here).
+  const weights = findConstantWeights(model).filter((w) => w.uses.length > 0 && w.uses.every((u) => opFamily(u.op) === "matmul"));
   const chosen = weights.filter((w) => eligible(w, options.minElements) === undefined);
   const masks = new Map<string, Float32Array>();
 

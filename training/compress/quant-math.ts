@@ -41,6 +41,36 @@ export function quantizeInt8Symmetric(
 }
 
 /**
+ * Symmetric int8 of a tensor of any rank with one scale per index along `axis` (undefined: one scale
+ * for the whole tensor): a Conv weight [M, C/g, kH, kW] per output channel (axis 0), a ConvTranspose
+ * weight [C, M/g, kH, kW] per axis 1, an embedding table [V, D] per row (axis 0). Same scale and
+ * rounding as quantizeInt8Symmetric, hence the same bound |w − q·scale| ≤ scale / 2.
+ */
+export function quantizeInt8PerAxis(
+  values: Float32Array, dims: readonly number[], axis: number | undefined, round?: (scales: Float32Array) => Float32Array,
+): { q: Int8Array; scales: Float32Array } {
+  if (axis === undefined) return quantizeInt8Symmetric(values, 1, values.length, 1, true, round);
+  const channels = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const outer = values.length / (channels * inner);
+  // Axis 0 is the one-scale-per-row case; otherwise each element's channel is found from its index.
+  if (outer === 1) return quantizeInt8Symmetric(values, channels, inner, 0, false, round);
+  const maxAbs = new Float32Array(channels);
+  for (let i = 0; i < values.length; i++) {
+    const ch = Math.floor(i / inner) % channels;
+    maxAbs[ch] = Math.max(maxAbs[ch], Math.abs(values[i]));
+  }
+  const exact = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const scales = round ? round(exact) : exact;
+  const q = new Int8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] / scales[Math.floor(i / inner) % channels];
+    q[i] = Math.max(-127, Math.min(127, roundHalfAwayFromZero(v)));
+  }
+  return { q, scales };
+}
+
+/**
  * 4-bit block-wise weights in ONNX Runtime's MatMulNBits layout. `kn` is the weight as [K, N];
  * each column is split into blocks of `blockSize` rows (K zero-padded to whole blocks).
  * Output: B uint8 [N, kBlocks, blockSize/2] — two k values per byte, even k in the low nibble —
@@ -101,4 +131,24 @@ export function unpackMatMulNBits4(packed: Uint8Array, scales: Float32Array, k: 
     }
   }
   return out;
+}
+
+/**
+ * Symmetric 4-bit signed weights with one scale per index along `axis` (a convolution's output
+ * channels), packed as ONNX stores INT4 tensors: two per byte, the even element in the low nibble.
+ * scale = max|w| / 7 and q = clamp(round(w / scale), −7, 7), so |w − q·scale| ≤ scale / 2.
+ */
+export function quantizeInt4PerAxis(values: Float32Array, dims: readonly number[], axis: number): { packed: Uint8Array; scales: Float32Array } {
+  const channels = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const channelOf = (i: number): number => Math.floor(i / inner) % channels;
+  const maxAbs = new Float32Array(channels);
+  for (let i = 0; i < values.length; i++) maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)], Math.abs(values[i]));
+  const scales = Float32Array.from(maxAbs, (m) => (m > 0 ? m / 7 : 1));
+  const packed = new Uint8Array(Math.ceil(values.length / 2));
+  for (let i = 0; i < values.length; i++) {
+    const q = Math.max(-7, Math.min(7, roundHalfAwayFromZero(values[i] / scales[channelOf(i)])));
+    packed[i >> 1] |= (q & 0x0f) << ((i & 1) * 4);
+  }
+  return { packed, scales };
 }

@@ -7,6 +7,20 @@ import { NodeReplacements } from "./graph-edit.ts";
 export type QuantizeMode = "int8" | "int8-dynamic" | "int4" | "fp16";
 export const QUANTIZE_MODES: readonly QuantizeMode[] = ["int8", "int8-dynamic", "int4", "fp16"];
 
+/**
+ * The default-domain opset a mode's operators need: DequantizeLinear's per-channel `axis` (13; per
+ * tensor it exists from 10), DynamicQuantizeLinear (11). fp16 and int4 of MatMul use no versioned
+ * operator that old models lack (MatMulNBits is com.microsoft's, Cast is everywhere); Gather tables
+ * need none either (Gather, Cast, Mul).
+ */
+export function opsetForMode(mode: QuantizeMode, perTensor: boolean, hasConvolutions = false): number {
+  if (mode === "int4" && hasConvolutions) return 21; // DequantizeLinear of INT4 weights (int4-conv.ts)
+  if (mode === "int8") return perTensor ? 10 : 13;
+  if (mode === "int8-dynamic" && hasConvolutions && !perTensor) return 13; // grouped convolutions, ConvTranspose: DequantizeLinear per channel
+  if (mode === "int8-dynamic") return 11;
+  return 0;
+}
+
 export interface QuantizeOptions {
   mode: QuantizeMode;
   /** int4 only: rows of K per scale (a power of two ≥ 16; the CLI offers 32, 64, 128 and defaults to 128, as ORT's quantizer does). */
@@ -15,8 +29,12 @@ export interface QuantizeOptions {
   perTensor: boolean;
   /** Weights with fewer elements stay fp32. */
   minElements: number;
-  /** Leave Gemm biases fp32 (by default a quantized Gemm's constant bias becomes int8, or fp16 in fp16 mode). */
+  /** Leave Gemm/Conv biases fp32 (by default a quantized node's constant bias becomes int8, or fp16 in fp16 mode). */
   keepBias: boolean;
+  /** Only weights read by these ops (MatMul, Gemm, Conv, ConvTranspose, Gather); empty: all. */
+  opTypes?: readonly string[];
+  /** Weights (or the nodes reading them) by name to leave fp32. */
+  exclude?: readonly string[];
 }
 
 export class QuantizeContext {

@@ -1,7 +1,8 @@
 /**
  * Seeded random inputs that match a model's declared inputs: float tensors ~ N(0, 1), integer
  * tensors uniform in [0, 10), bool tensors fair coins. Symbolic dimensions get `batch` on the first
- * axis and 1 elsewhere.
+ * axis and 1 elsewhere, unless `shapes` gives an input's dimensions (an image model's height and
+ * width: a 1x1 image does not get through most CNNs).
  */
 import { DataType, type ModelProto } from "../onnx/model-io.ts";
 import { Rng } from "../util/rng.ts";
@@ -11,7 +12,10 @@ export class UnsupportedInputError extends Error {
   override name = "UnsupportedInputError";
 }
 
-export function randomFeeds(model: ModelProto, seed: number, batch: number): Feeds {
+/** Dimensions given per input name (`--shape x=1,3,64,64`). */
+export type InputShapes = Record<string, number[]>;
+
+export function randomFeeds(model: ModelProto, seed: number, batch: number, shapes: InputShapes = {}): Feeds {
   const graph = model.graph!;
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const rng = new Rng(seed);
@@ -20,7 +24,10 @@ export function randomFeeds(model: ModelProto, seed: number, batch: number): Fee
     if (!input.name || initializers.has(input.name)) continue;
     const tensorType = input.type?.tensorType;
     if (!tensorType) throw new UnsupportedInputError(`input "${input.name}" is not a tensor`);
-    const dims = (tensorType.shape?.dim ?? []).map((d, axis) => {
+    const declared = tensorType.shape?.dim ?? [];
+    const given = shapes[input.name];
+    if (given && given.length !== declared.length) throw new Error(`input "${input.name}" has rank ${declared.length}; the shape given for it has ${given.length} dimensions`);
+    const dims = given ?? declared.map((d, axis) => {
       const value = d.dimValue === undefined || d.dimValue === null ? NaN : Number(d.dimValue);
       return Number.isFinite(value) && value > 0 ? value : axis === 0 ? batch : 1;
     });

@@ -3,6 +3,7 @@ import type { ModelComparison } from "./compare-models.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { formatBytes, ratio, type FileSize } from "./size-report.ts";
 import type { ReportHandling } from "./strip-report.ts";
+import type { CheckedUpgrade } from "./upgrade-check.ts";
 
 export function sizeLines(before: FileSize, after: FileSize): string[] {
   return [
@@ -38,4 +39,16 @@ export function reportLines(handling: ReportHandling, asked: boolean): string[] 
   }
   if (handling.report === "kept") return [`training report kept (--keep-report): the source model's loss curve and confusion matrix, ${formatBytes(handling.bytes)} of metadata`];
   return asked ? ["the source model has no training report"] : [];
+}
+
+/** What an opset upgrade converted and how it was checked (maas upgrade-opset, and quantize when a mode needs it). */
+export function upgradeLines(u: CheckedUpgrade): string[] {
+  const converted = u.conversions.map((c) => `  ${c.op} x${c.nodes} (changed at opset ${c.at}): ${c.what}`);
+  return [
+    `opset ${u.from} -> ${u.to}${u.irVersion.after !== u.irVersion.before ? ` (IR version ${u.irVersion.before} -> ${u.irVersion.after})` : ""}: ${converted.length ? "converted" : "no op needed converting"}`,
+    ...converted,
+    `  ${u.unchanged} of ${u.nodes} default-domain nodes carried over unchanged`,
+    `checked against the source in onnxruntime-node on ${u.check.inputs}:`,
+    ...u.check.outputs.map((d) => `  ${d.output}: ${d.integer ? `differs on ${(d.mismatchRate * 100).toFixed(2)}% of elements` : `relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`}`),
+  ];
 }

