@@ -20,6 +20,8 @@ export interface ColumnReport {
   kind: "numeric" | "categorical";
   missing: number;
   categories?: number;
+  /** Values that were not numbers in a numeric column, treated as missing (files only; see --strict). */
+  badValues?: number;
 }
 
 export interface InferredSchema {
