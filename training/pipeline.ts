@@ -7,6 +7,7 @@
 import type { FeatureSchema } from "../functions/registry/feature-schema.ts";
 import type { BadValue, EncodedData } from "./data/encoded-data.ts";
 import { encodeInMemory } from "./data/encode-records.ts";
+import { encodeFile } from "./data/file/encode-file.ts";
 import { TrainingInputError } from "./data/errors.ts";
 import type { ColumnReport, SchemaRequest } from "./data/infer-schema.ts";
 import type { DataRecord } from "./data/read-records.ts";
@@ -128,6 +129,34 @@ export function chooseLoss(schema: FeatureSchema, requested: LossKind | undefine
 
 export function encodeSettings(options: PipelineOptions) {
   return { fractions: { validation: options.validationFraction, test: options.testFraction }, seed: options.seed, standardize: options.standardize ?? true };
+}
+
+/** What `maas train FILE` adds to the pipeline options: which rows, the bad-value policy, the memory budget. */
+export interface FileOptions {
+  /** The first N data rows only. */
+  limit?: number;
+  /** N data rows chosen at random for the seed. */
+  sample?: number;
+  /** Stop at the first non-number in a numeric column (default: treat it as missing, count it). */
+  strict?: boolean;
+  /** Bytes the encoded rows may take in memory; past about half of it they go to an on-disk cache. */
+  maxMemory?: number;
+  onRead?: (rows: number, totalRows: number) => void;
+}
+
+/** A CSV, JSON, JSONL/NDJSON or Parquet file → trained, exported model and its report (rows never become objects). */
+export async function trainFromFile(path: string, options: PipelineOptions, file: FileOptions = {}): Promise<PipelineResult> {
+  const started = performance.now();
+  const settings = encodeSettings(options);
+  const data = await encodeFile(path, {
+    request: options,
+    ...settings,
+    selection: { limit: file.limit, sample: file.sample, seed: options.seed },
+    strict: file.strict ?? false,
+    memoryBudget: file.maxMemory,
+    onRead: file.onRead,
+  });
+  return trainEncoded(data, options, started);
 }
 
 export async function trainFromRecords(allRecords: DataRecord[], options: PipelineOptions): Promise<PipelineResult> {
