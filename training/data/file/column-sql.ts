@@ -19,6 +19,8 @@ export interface ColumnSql {
   isNumber: string;
   /** The DOUBLE value (NULL when not a number). */
   number: string;
+  /** Number-typed columns: the FLOAT feature directly (NaN when missing; infinities kept, reported as bad values). */
+  float?: string;
 }
 
 export function columnSql(column: RawColumn): ColumnSql {
@@ -31,6 +33,7 @@ export function columnSql(column: RawColumn): ColumnSql {
       missing: `(${c} IS NULL OR isnan(${v}))`,
       isNumber: `NOT isinf(${v})`,
       number: v,
+      float: `coalesce(TRY_CAST(${v} AS FLOAT), 'nan'::FLOAT)`,
     };
   }
   const raw = column.type === "JSON" ? `json_extract_string(${c}, '$')` : `${c}::VARCHAR`;
@@ -46,6 +49,7 @@ export function columnSql(column: RawColumn): ColumnSql {
 
 /** A numeric feature as FLOAT: NaN when missing or not a number (the graph imputes). */
 export function numericFeature(sql: ColumnSql): string {
+  if (sql.float) return sql.float;
   return `coalesce(CASE WHEN NOT ${sql.missing} AND ${sql.isNumber} THEN TRY_CAST(${sql.number} AS FLOAT) END, 'nan'::FLOAT)`;
 }
 

@@ -45,11 +45,15 @@ async function lineNumbers(path: string, format: "csv" | "jsonl", rows: readonly
   return lines;
 }
 
-/** "line 12", "element 3", "row 7" for each of `rows` (0-based data rows of the rows read, increasing). */
+/** "line 12", "element 3", "row 7" for each of `rows` (0-based data rows of the rows read, in increasing order). */
 export async function locateRows(path: string, format: FileFormat, rows: readonly number[], sampled: boolean): Promise<string[]> {
   if (sampled) return rows.map((r) => `sampled row ${r + 1}`);
   if (format === "json") return rows.map((r) => `element ${r}`);
   if (format === "parquet") return rows.map((r) => `row ${r + 1}`);
-  const lines = await lineNumbers(path, format, rows);
-  return rows.map((r, i) => (lines[i] === undefined ? `row ${r + 1}` : `line ${lines[i]}`));
+  const unique = [...new Set(rows)];
+  const lines = await lineNumbers(path, format, unique);
+  return rows.map((r) => {
+    const line = lines[unique.indexOf(r)];
+    return line === undefined ? `row ${r + 1}` : `line ${line}`;
+  });
 }

@@ -27,6 +27,9 @@ export interface FileSchema {
 
 type Histogram = Array<{ key: string; value: string }>;
 
+/** Numbers below this (integers) are collected as possible levels in the first pass. */
+const SMALL_INTEGER = 1000;
+
 const count = (value: unknown): number => Number(value ?? 0);
 
 /** Runs `query` on the rows; a CSV column DuckDB cannot convert is switched to text and the query rerun. */
@@ -49,32 +52,40 @@ export async function scanSchema(engine: Engine, source: FileSource, rows: () =>
     targets: request.targets.map((n) => columnSql(raw(n))),
   });
 
-  const first = await withRetry(source, async () => {
+  // Each per-row test is computed once in an inner projection; the aggregates only count booleans.
+  const result = await withRetry(source, async () => {
     const { features, targets } = sqlOf();
-    const keep = targets.map((t) => `NOT ${t.missing}`).join(" AND ");
-    const parts = [`count(*) AS rows`, `count(*) FILTER (WHERE ${keep}) AS kept`];
+    const inner = [`${targets.map((t) => `NOT ${t.missing}`).join(" AND ")} AS k`];
+    const parts = [`count(*) AS rows`, `count(*) FILTER (WHERE k) AS kept`];
+    // Levels are collected on the way for text columns: every non-number, and numbers that are
+    // small integers (as class names and codes are); any other number left out sends the column
+    // to a second pass if it turns out categorical.
+    const small = (sql: ColumnSql) => `(${sql.number} = trunc(${sql.number}) AND abs(${sql.number}) < ${SMALL_INTEGER})`;
+    // Number-typed columns are numeric whatever they hold: not read here (their missing values are
+    // counted as they are encoded), which saves parsing every number twice.
     features.forEach((f, i) => {
-      parts.push(`count(*) FILTER (WHERE ${keep} AND ${f.missing}) AS m${i}`);
-      parts.push(`count(*) FILTER (WHERE ${keep} AND NOT ${f.missing} AND ${f.isNumber}) AS n${i}`);
+      if (f.float) return;
+      inner.push(`${f.missing} AS m${i}`, `${f.isNumber} AS n${i}`);
+      parts.push(`count(*) FILTER (WHERE k AND m${i}) AS m${i}`, `count(*) FILTER (WHERE k AND NOT m${i} AND n${i}) AS n${i}`);
+      inner.push(`${f.text} AS x${i}`, `coalesce(${small(f)}, false) AS s${i}`);
+      parts.push(`histogram(x${i}) FILTER (WHERE k AND NOT m${i} AND (NOT n${i} OR s${i})) AS h${i}`, `count(*) FILTER (WHERE k AND NOT m${i} AND n${i} AND NOT s${i}) AS o${i}`);
     });
     targets.forEach((t, i) => {
-      parts.push(`count(*) FILTER (WHERE ${keep} AND NOT ${t.isNumber}) AS tn${i}`);
-      parts.push(`any_value(${t.text}) FILTER (WHERE ${keep} AND NOT ${t.isNumber}) AS tx${i}`);
+      inner.push(`${t.isNumber} AS tn${i}`, `${t.text} AS tx${i}`, `${t.number} AS tv${i}`);
+      parts.push(`count(*) FILTER (WHERE k AND NOT tn${i}) AS tn${i}`, `any_value(tx${i}) FILTER (WHERE k AND NOT tn${i}) AS tx${i}`);
     });
-    if (!request.task) {
-      const t = targets[0];
-      parts.push(`count(DISTINCT ${t.number}) FILTER (WHERE ${keep}) AS td`);
-      parts.push(`count(*) FILTER (WHERE ${keep} AND ${t.number} <> trunc(${t.number})) AS ti`);
-    }
-    return { keep, result: await engine.rowJson(`SELECT ${parts.join(", ")} FROM ${rows()}`) };
+    inner.push(`coalesce(${small(targets[0])}, false) AS ts`);
+    parts.push(`histogram(tx0) FILTER (WHERE k AND (NOT tn0 OR ts)) AS th`, `count(*) FILTER (WHERE k AND tn0 AND NOT ts) AS tother`);
+    if (!request.task) parts.push(`count(DISTINCT tv0) FILTER (WHERE k) AS td`, `count(*) FILTER (WHERE k AND tv0 <> trunc(tv0)) AS ti`);
+    return engine.rowJson(`SELECT ${parts.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${rows()})`);
   });
-  const { result } = first;
   const rowsRead = count(result.rows);
   const kept = count(result.kept);
   if (rowsRead === 0) throw new TrainingInputError(`${source.path} has no data rows`);
   if (kept === 0) throw new TrainingInputError("every row is missing the target");
 
-  const kinds = featureNames.map((name, i) => columnKind(name, kept - count(result[`m${i}`]), count(result[`n${i}`])));
+  const { features, targets } = sqlOf();
+  const kinds = featureNames.map((name, i) => (features[i].float ? "numeric" : columnKind(name, kept - count(result[`m${i}`]), count(result[`n${i}`]))));
   const multi = request.targets.length > 1;
   const task =
     request.task ??
@@ -86,27 +97,30 @@ export async function scanSchema(engine: Engine, source: FileSource, rows: () =>
     });
   }
 
-  // Levels of the categorical columns and the class names, with their counts: one more pass.
-  const { features, targets } = sqlOf();
+  // Levels of the categorical columns and class names not collected above, with their counts: one more pass.
   const keep = targets.map((t) => `NOT ${t.missing}`).join(" AND ");
-  const wanted = kinds.flatMap((kind, i) => (kind === "categorical" ? [i] : []));
-  const levelParts = wanted.map((i) => `histogram(${features[i].text}) FILTER (WHERE ${keep} AND NOT ${features[i].missing}) AS l${i}`);
-  if (task === "classification") levelParts.push(`histogram(${targets[0].text}) FILTER (WHERE ${keep}) AS classes`);
-  const levels = levelParts.length ? await withRetry(source, () => engine.rowJson(`SELECT ${levelParts.join(", ")} FROM ${rows()}`)) : {};
+  const wanted = kinds.flatMap((kind, i) => (kind === "categorical" && count(result[`o${i}`]) > 0 ? [i] : []));
+  const classesWanted = task === "classification" && count(result.tother) > 0;
+  const inner = [`${keep} AS k`, ...wanted.map((i) => `${features[i].text} AS l${i}, ${features[i].missing} AS m${i}`), `${targets[0].text} AS t`];
+  const levelParts = wanted.map((i) => `histogram(l${i}) FILTER (WHERE k AND NOT m${i}) AS h${i}`);
+  if (classesWanted) levelParts.push(`histogram(t) FILTER (WHERE k) AS th`);
+  const second = levelParts.length ? await withRetry(source, () => engine.rowJson(`SELECT ${levelParts.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${rows()})`)) : {};
+  const levels = { ...result, ...second };
 
   const specs: FeatureSpec[] = featureNames.map((name, i) =>
-    kinds[i] === "numeric" ? { name, kind: "numeric" } : { name, kind: "categorical", categories: (levels[`l${i}`] as Histogram).map((e) => e.key).sort() },
+    kinds[i] === "numeric" ? { name, kind: "numeric" } : { name, kind: "categorical", categories: (levels[`h${i}`] as Histogram).map((e) => e.key).sort() },
   );
   let classes: string[] | undefined;
   let groupSizes = [kept];
   if (task === "classification") {
-    const byClass = new Map((levels.classes as Histogram).map((e) => [e.key, count(e.value)]));
+    const byClass = new Map((levels.th as Histogram).map((e) => [e.key, count(e.value)]));
     classes = sortClasses([...byClass.keys()]);
     if (classes.length < 2) throw new TrainingInputError(`target "${request.targets[0]}" has only one class (${JSON.stringify(classes[0])}); nothing to learn`);
     groupSizes = classes.map((c) => byClass.get(c)!);
   }
+  // Number-typed columns get their counts from the encoding pass.
   const columns = specs.map((spec, i): ColumnReport => {
-    const bad = spec.kind === "numeric" ? kept - count(result[`m${i}`]) - count(result[`n${i}`]) : 0;
+    const bad = spec.kind === "numeric" && !features[i].float ? kept - count(result[`m${i}`]) - count(result[`n${i}`]) : 0;
     return {
       name: spec.name,
       kind: spec.kind,
