@@ -22,7 +22,8 @@ export class Engine {
 
   static async open(limits: EngineLimits = {}): Promise<Engine> {
     const options: Record<string, string> = { preserve_insertion_order: "true" };
-    if (limits.memoryBytes) options.memory_limit = `${Math.max(64, Math.floor(limits.memoryBytes / 2 ** 20))}MB`;
+    // Below ~256 MB DuckDB fails outright on wide CSV chunks rather than spilling.
+    if (limits.memoryBytes) options.memory_limit = `${Math.max(256, Math.floor(limits.memoryBytes / 2 ** 20))}MB`;
     if (limits.threads) options.threads = String(limits.threads);
     const instance = await DuckDBInstance.create(":memory:", options);
     return new Engine(instance, await instance.connect());
