@@ -50,9 +50,10 @@ function csvField(value: Row[string]): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** CSV with a BOM, CRLF line ends and blank lines between some rows. */
+/** CSV with a BOM, CRLF line ends, blank lines between some rows and spaces around some numbers. */
 export function toCsv(rows: Row[], columns = Object.keys(rows[0])): string {
-  const lines = [columns.join(","), ...rows.map((r, i) => columns.map((c) => csvField(r[c] ?? null)).join(",") + (i % 25 === 3 ? "\r\n" : ""))];
+  const field = (value: Row[string], i: number) => (typeof value === "number" && i % 7 === 2 ? ` ${value}\t` : csvField(value));
+  const lines = [columns.join(","), ...rows.map((r, i) => columns.map((c) => field(r[c] ?? null, i)).join(",") + (i % 25 === 3 ? "\r\n" : ""))];
   return `\ufeff${lines.join("\r\n")}\r\n`;
 }
 
