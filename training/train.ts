@@ -174,7 +174,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lossSum = 0;
     let done = 0;
     let learningRate = options.learningRate;
-    for await (const batch of source.epoch(rng, batchSize, shuffle)) {
+    const batches = source.epoch(rng, batchSize, shuffle)[Symbol.asyncIterator]();
+    let next = batches.next();
+    for (;;) {
+      const { value: batch, done: finished } = await next;
+      if (finished) break;
       const count = batch.count;
       learningRate = scheduledRate(options.schedule ?? "constant", options.learningRate, step, totalSteps);
       step += 1;
@@ -187,7 +191,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stepScalarValues(optimizer, step).forEach((value, k) => (feeds[scalarNames[k]] = scalarFeed(value)));
       if (distillation) feeds[STEP_INPUTS.ySoft] = floatFeed(batch.soft!, [count, distillation.softTargets.cols]);
       for (const [name, t] of state) feeds[name] = floatFeed(t.values, t.dims);
-      const out = await stepSession.run(feeds);
+      const running = stepSession.run(feeds);
+      // The next batch is gathered while onnxruntime runs this step on its own threads.
+      next = batches.next();
+      next.catch(() => undefined); // awaited above on the next turn; not unhandled if this step throws
+      const out = await running;
       for (const [name, t] of state) t.values = out[nextName(name)].data as Float32Array;
       const batchLoss = Number(out.loss.data[0]);
       if (!Number.isFinite(batchLoss)) throw new Error(`the loss became ${batchLoss} at epoch ${epoch}; lower the learning rate`);
