@@ -3,7 +3,13 @@
  * and Parquet, vectorised SQL for the statistics, chunked results for the encoding). One instance
  * per training run, closed with it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from "@duckdb/node-api";
+
+/** DuckDB's memory limit without --max-memory: reading streams; only wide aggregates need more, and they spill. */
+const DEFAULT_MEMORY_BYTES = 1 << 30;
 
 export interface EngineLimits {
   /** DuckDB's own memory limit (it spills past it), in bytes. */
@@ -14,19 +20,23 @@ export interface EngineLimits {
 export class Engine {
   private readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
+  private readonly spillDirectory: string;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, spillDirectory: string) {
     this.instance = instance;
     this.connection = connection;
+    this.spillDirectory = spillDirectory;
   }
 
   static async open(limits: EngineLimits = {}): Promise<Engine> {
-    const options: Record<string, string> = { preserve_insertion_order: "true" };
+    // Spills go to a temporary folder (an in-memory database would otherwise use ./.tmp).
+    const spillDirectory = mkdtempSync(join(tmpdir(), "maas-duckdb-"));
+    const options: Record<string, string> = { preserve_insertion_order: "true", temp_directory: spillDirectory };
     // Below ~256 MB DuckDB fails outright on wide CSV chunks rather than spilling.
-    if (limits.memoryBytes) options.memory_limit = `${Math.max(256, Math.floor(limits.memoryBytes / 2 ** 20))}MB`;
+    options.memory_limit = `${Math.max(256, Math.floor((limits.memoryBytes ?? DEFAULT_MEMORY_BYTES) / 2 ** 20))}MB`;
     if (limits.threads) options.threads = String(limits.threads);
     const instance = await DuckDBInstance.create(":memory:", options);
-    return new Engine(instance, await instance.connect());
+    return new Engine(instance, await instance.connect(), spillDirectory);
   }
 
   /** All rows of a (small) result, as JS values (BIGINT as bigint). */
@@ -52,6 +62,7 @@ export class Engine {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    rmSync(this.spillDirectory, { recursive: true, force: true });
   }
 }
 
