@@ -49,12 +49,15 @@ export class Engine {
     return (await this.connection.runAndReadAll(sql)).getRowObjectsJson()[0] as Record<string, unknown>;
   }
 
-  /** The result of `sql`, chunk by chunk (about 2048 rows each), in order. */
+  /** The result of `sql`, chunk by chunk (about 2048 rows each), in order; the next chunk is fetched while the caller works on this one. */
   async *chunks(sql: string): AsyncGenerator<DuckDBDataChunk> {
     const result = await this.connection.stream(sql);
+    let next = result.fetchChunk();
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
       if (!chunk || chunk.rowCount === 0) return;
+      next = result.fetchChunk();
+      next.catch(() => undefined); // awaited on the next turn; not unhandled if the caller stops here
       yield chunk;
     }
   }

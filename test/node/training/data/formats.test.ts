@@ -5,10 +5,11 @@
  * lines; a JSON array; Parquet. Also --limit (the first N records) and --sample (the same N rows
  * whatever the format).
  */
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleRows } from "../../../../training/data/file/row-selection.ts";
 import { trainFromFile, trainFromRecords, type PipelineResult } from "../../../../training/pipeline.ts";
-import { mixedRows, OPTIONS, tempDir, toParquet, writeFiles, type Row } from "./fixtures.ts";
+import { mixedRows, OPTIONS, tempDir, toCsv, toParquet, writeFiles, type Row } from "./fixtures.ts";
 
 const tmp = tempDir("maas-formats-");
 afterAll(() => tmp.remove());
@@ -45,6 +46,14 @@ describe("data files in every format", () => {
       expect(same(result, reference)).toBe(true);
     });
   }
+
+  it("a file of many chunks (DuckDB hands over ~2048 rows at a time) matches its records too", async () => {
+    const many: Row[] = Array.from({ length: 9000 }, (_, i) => ({ ...rows[i % rows.length], weight: (i * 7) % 101, size: i % 13 === 0 ? null : ((i * 31) % 97) / 10 }));
+    const csv = tmp.path("many.csv");
+    writeFileSync(csv, toCsv(many));
+    const options = { ...OPTIONS, epochs: 1, batchSize: 256 };
+    expect(same(await trainFromFile(csv, options), await trainFromRecords(many, options))).toBe(true);
+  });
 
   it("a different seed gives a different model (the comparison can fail)", async () => {
     const other = await trainFromFile(files.csv, { ...OPTIONS, seed: 8 });
