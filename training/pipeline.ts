@@ -1,8 +1,10 @@
 /**
- * Records → trained, exported model and its report. The path `maas train` takes, usable on its own:
- * infer the feature schema, encode rows with the Worker's `encodeRecords`, split, fit
- * preprocessing on the training split, train, export, and measure the exported model on the test
- * split with onnxruntime-node (so the metrics are those of the file that will be served).
+ * Data → trained, exported model and its report. `trainFromFile` (the path `maas train` takes:
+ * DuckDB, rows never become objects) and `trainFromRecords` (records in memory, encoded with the
+ * Worker's `encodeRecords`) both produce EncodedData — the schema, the rows placed by the split,
+ * the training split's statistics — and `trainEncoded` trains on it, exports, and measures the
+ * exported model on the test split with onnxruntime-node (so the metrics are those of the file
+ * that will be served).
  */
 import type { FeatureSchema } from "../functions/registry/feature-schema.ts";
 import type { BadValue, EncodedData } from "./data/encoded-data.ts";
@@ -20,7 +22,7 @@ import { floatFeed } from "./model/ort-session.ts";
 import type { Schedule } from "./model/schedule.ts";
 import { encodeModel, type ModelProto } from "./onnx/model-io.ts";
 import { classificationMetrics, regressionMetrics, type ClassificationMetrics, type RegressionMetrics } from "./report/metrics.ts";
-import { train, type EpochRecord, type Matrix, type TrainOptions } from "./train.ts";
+import { train, type EpochRecord, type TrainOptions } from "./train.ts";
 
 /** The trainer's own options (see TrainOptions), minus the data, which the pipeline prepares. */
 type TrainerSettings = Pick<
@@ -79,15 +81,6 @@ const CURVE_POINTS = 50;
  * history stays in the trainer's report.json.
  */
 const CURVE_DIGITS = 4;
-
-/** Runs the exported model on a raw (un-preprocessed) matrix. */
-export async function runExportedModel(bytes: Uint8Array, schema: FeatureSchema, raw: Matrix): Promise<Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[] }>> {
-  const ort = await import("onnxruntime-node");
-  const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ [schema.inputName]: floatFeed(raw.data, [raw.rows, raw.cols]) });
-  await session.release();
-  return out as Record<string, { data: ArrayLike<number | bigint>; dims: readonly number[] }>;
-}
 
 /** The exported model's answers on a part's raw rows, chunk by chunk. */
 async function evaluatePart(bytes: Uint8Array, data: EncodedData, part: Part, loss: LossKind): Promise<TrainingReport["metrics"]> {
