@@ -1,10 +1,11 @@
 /**
- * The trainer's programmatic API: fit an MLP to an in-memory matrix. Every step runs as one ONNX
+ * The trainer's programmatic API: fit an MLP to in-memory matrices, or to a batch source (rows
+ * streamed from a file's encoded rows, see data/training-rows.ts). Every step runs as one ONNX
  * graph (forward, backward, optimizer update) on onnxruntime-node; parameters and optimizer state
  * are fed in and read back between steps. Same seed and data → bit-identical weights.
  *
  * Inputs are the model-side matrices (already imputed and standardised — see `pipeline.ts` for the
- * records → matrix → ONNX path). `compress/` builds `prune --finetune` (initialWeights + masks) and
+ * file/records → rows → ONNX path). `compress/` builds `prune --finetune` (initialWeights + masks) and
  * `distill` (distillation) on this function.
  */
 import { Rng } from "./util/rng.ts";
