@@ -1,10 +1,11 @@
 /**
- * The trainer's programmatic API: fit an MLP to an in-memory matrix. Every step runs as one ONNX
+ * The trainer's programmatic API: fit an MLP to in-memory matrices, or to a batch source (rows
+ * streamed from a file's encoded rows, see data/training-rows.ts). Every step runs as one ONNX
  * graph (forward, backward, optimizer update) on onnxruntime-node; parameters and optimizer state
  * are fed in and read back between steps. Same seed and data → bit-identical weights.
  *
  * Inputs are the model-side matrices (already imputed and standardised — see `pipeline.ts` for the
- * records → matrix → ONNX path). `compress/` builds `prune --finetune` (initialWeights + masks) and
+ * file/records → rows → ONNX path). `compress/` builds `prune --finetune` (initialWeights + masks) and
  * `distill` (distillation) on this function.
  */
 import { Rng } from "./util/rng.ts";
@@ -14,6 +15,7 @@ import { stateNames, stepScalarNames, stepScalarValues, type OptimizerSpec } fro
 import { createSession, floatFeed, scalarFeed, ort } from "./model/ort-session.ts";
 import { scheduledRate, type Schedule } from "./model/schedule.ts";
 import { buildEvalGraph, buildStepGraph, nextName, STEP_INPUTS } from "./model/step-graph.ts";
+import { matrixSource, type BatchSource, type ChunkSource } from "./model/batch-source.ts";
 
 /** A row-major float32 matrix. */
 export interface Matrix {
@@ -23,12 +25,14 @@ export interface Matrix {
 }
 
 export interface TrainOptions {
-  /** Model inputs [rows, features]. */
-  x: Matrix;
+  /** Model inputs [rows, features] (or `source`). */
+  x?: Matrix;
   /** Targets [rows, outputs]: one-hot or soft class probabilities (softmax-ce), 0/1 (bce), values (mse). */
-  y: Matrix;
+  y?: Matrix;
+  /** The training rows as batches (instead of x and y): e.g. streamed from a disk cache. */
+  source?: BatchSource;
   /** Held-out rows for the validation loss and early stopping. */
-  validation?: { x: Matrix; y: Matrix };
+  validation?: { x: Matrix; y: Matrix } | ChunkSource;
   hidden: number[];
   activation: Activation;
   loss: LossKind;
@@ -52,6 +56,8 @@ export interface TrainOptions {
   /** onnxruntime intra-op threads; fixed for reproducibility across runs (default: ORT's choice). */
   threads?: number;
   onEpoch?: (record: EpochRecord, epochs: number) => void;
+  /** Called after each batch with the rows done so far in the current epoch. */
+  onBatch?: (rowsDone: number, rowsPerEpoch: number, epoch: number) => void;
 }
 
 export interface EpochRecord {
@@ -72,25 +78,25 @@ export interface TrainResult {
   samplesPerSecond: number;
 }
 
-function checkOptions(o: TrainOptions): void {
-  if (o.x.rows !== o.y.rows) throw new Error(`x has ${o.x.rows} rows but y has ${o.y.rows}`);
-  if (o.x.rows === 0) throw new Error("no training rows");
-  if (!(o.batchSize >= 1)) throw new Error("batchSize must be at least 1");
-  if (o.loss === "bce" && o.y.cols !== 1) throw new Error("bce needs exactly one target column");
-  if (o.distillation && o.loss !== "softmax-ce") throw new Error("distillation needs the softmax-ce loss");
-  if (o.distillation && o.distillation.softTargets.rows !== o.x.rows) throw new Error("softTargets must have one row per training row");
-  const sizes = layerSizes(o.x.cols, o.hidden, o.y.cols);
-  if (o.initialWeights && o.initialWeights.sizes.join() !== sizes.join()) {
-    throw new Error(`initialWeights have sizes ${o.initialWeights.sizes.join("-")}, expected ${sizes.join("-")}`);
+function trainingSource(o: TrainOptions): BatchSource {
+  if (o.source) {
+    if (o.distillation) throw new Error("distillation needs x and y matrices");
+    return o.source;
   }
+  if (!o.x || !o.y) throw new Error("train needs x and y, or a source");
+  if (o.x.rows !== o.y.rows) throw new Error(`x has ${o.x.rows} rows but y has ${o.y.rows}`);
+  if (o.distillation && o.distillation.softTargets.rows !== o.x.rows) throw new Error("softTargets must have one row per training row");
+  return matrixSource(o.x, o.y, o.distillation?.softTargets);
 }
 
-/** Copies the rows `order[start..end)` of a matrix into `out`. */
-function gatherRows(source: Matrix, order: Uint32Array, start: number, end: number, out: Float32Array): void {
-  const cols = source.cols;
-  for (let r = start; r < end; r++) {
-    const from = order[r] * cols;
-    out.set(source.data.subarray(from, from + cols), (r - start) * cols);
+function checkOptions(o: TrainOptions, source: BatchSource): void {
+  if (source.rows === 0) throw new Error("no training rows");
+  if (!(o.batchSize >= 1)) throw new Error("batchSize must be at least 1");
+  if (o.loss === "bce" && source.yCols !== 1) throw new Error("bce needs exactly one target column");
+  if (o.distillation && o.loss !== "softmax-ce") throw new Error("distillation needs the softmax-ce loss");
+  const sizes = layerSizes(source.xCols, o.hidden, source.yCols);
+  if (o.initialWeights && o.initialWeights.sizes.join() !== sizes.join()) {
+    throw new Error(`initialWeights have sizes ${o.initialWeights.sizes.join("-")}, expected ${sizes.join("-")}`);
   }
 }
 
@@ -116,10 +122,11 @@ export async function evaluateMlp(
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  checkOptions(options);
-  const { x, y, loss, activation, optimizer } = options;
+  const source = trainingSource(options);
+  checkOptions(options, source);
+  const { loss, activation, optimizer } = options;
   const rng = new Rng(options.seed);
-  const sizes = layerSizes(x.cols, options.hidden, y.cols);
+  const sizes = layerSizes(source.xCols, options.hidden, source.yCols);
   let weights = options.initialWeights ? cloneWeights(options.initialWeights) : initWeights(sizes, activation, rng);
   if (options.masks) {
     weights.layers.forEach((layer, i) => {
@@ -152,11 +159,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const scalarNames = stepScalarNames(optimizer);
 
-  const rows = x.rows;
+  const rows = source.rows;
   const batchSize = Math.min(options.batchSize, rows);
   const batchesPerEpoch = Math.ceil(rows / batchSize);
   const totalSteps = batchesPerEpoch * options.epochs;
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
   const shuffle = options.shuffle ?? true;
   const history: EpochRecord[] = [];
   let best = { loss: Infinity, epoch: 0, weights: weights };
@@ -166,46 +172,42 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const epochStart = performance.now();
-    if (shuffle) rng.shuffle(order);
     let lossSum = 0;
+    let done = 0;
     let learningRate = options.learningRate;
-    for (let start = 0; start < rows; start += batchSize) {
-      const end = Math.min(rows, start + batchSize);
-      const count = end - start;
-      const whole = count === rows && !shuffle;
-      const xb = whole ? x.data : new Float32Array(count * x.cols);
-      const yb = whole ? y.data : new Float32Array(count * y.cols);
-      if (!whole) {
-        gatherRows(x, order, start, end, xb);
-        gatherRows(y, order, start, end, yb);
-      }
+    const batches = source.epoch(rng, batchSize, shuffle)[Symbol.asyncIterator]();
+    let next = batches.next();
+    for (;;) {
+      const { value: batch, done: finished } = await next;
+      if (finished) break;
+      const count = batch.count;
       learningRate = scheduledRate(options.schedule ?? "constant", options.learningRate, step, totalSteps);
       step += 1;
       const feeds: Record<string, ort.Tensor> = {
-        [STEP_INPUTS.x]: floatFeed(xb, [count, x.cols]),
-        [STEP_INPUTS.y]: floatFeed(yb, [count, y.cols]),
-        [STEP_INPUTS.scale]: scalarFeed(lossScale(loss, count, y.cols)),
+        [STEP_INPUTS.x]: floatFeed(batch.x, [count, source.xCols]),
+        [STEP_INPUTS.y]: floatFeed(batch.y, [count, source.yCols]),
+        [STEP_INPUTS.scale]: scalarFeed(lossScale(loss, count, source.yCols)),
         [STEP_INPUTS.lr]: scalarFeed(learningRate),
       };
       stepScalarValues(optimizer, step).forEach((value, k) => (feeds[scalarNames[k]] = scalarFeed(value)));
-      if (distillation) {
-        const soft = distillation.softTargets;
-        const sb = whole ? soft.data : new Float32Array(count * soft.cols);
-        if (!whole) gatherRows(soft, order, start, end, sb);
-        feeds[STEP_INPUTS.ySoft] = floatFeed(sb, [count, soft.cols]);
-      }
+      if (distillation) feeds[STEP_INPUTS.ySoft] = floatFeed(batch.soft!, [count, distillation.softTargets.cols]);
       for (const [name, t] of state) feeds[name] = floatFeed(t.values, t.dims);
-      const out = await stepSession.run(feeds);
+      const running = stepSession.run(feeds);
+      // The next batch is gathered while onnxruntime runs this step on its own threads.
+      next = batches.next();
+      next.catch(() => undefined); // awaited above on the next turn; not unhandled if this step throws
+      const out = await running;
       for (const [name, t] of state) t.values = out[nextName(name)].data as Float32Array;
       const batchLoss = Number(out.loss.data[0]);
       if (!Number.isFinite(batchLoss)) throw new Error(`the loss became ${batchLoss} at epoch ${epoch}; lower the learning rate`);
       lossSum += batchLoss * count;
+      done += count;
+      options.onBatch?.(done, rows, epoch);
     }
     weights = weightsFromState(sizes, state);
     const record: EpochRecord = { epoch, trainLoss: lossSum / rows, learningRate, seconds: (performance.now() - epochStart) / 1000 };
     if (options.validation && evalSession) {
-      const v = options.validation;
-      record.validationLoss = (await evaluateMlp(weights, activation, loss, v.x, v.y, evalSession)).loss;
+      record.validationLoss = await validationLoss(weights, activation, loss, options.validation, evalSession);
       if (record.validationLoss < best.loss) best = { loss: record.validationLoss, epoch, weights: cloneWeights(weights) };
     }
     history.push(record);
@@ -227,6 +229,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     steps: step,
     samplesPerSecond: (step === 0 ? 0 : history.length * rows) / seconds,
   };
+}
+
+/** The mean loss over the validation rows: one run for a matrix, chunk by chunk for a source. */
+async function validationLoss(
+  weights: MlpWeights,
+  activation: Activation,
+  loss: LossKind,
+  validation: NonNullable<TrainOptions["validation"]>,
+  session: ort.InferenceSession,
+): Promise<number> {
+  if ("x" in validation) return (await evaluateMlp(weights, activation, loss, validation.x, validation.y, session)).loss;
+  let sum = 0;
+  for await (const chunk of validation.chunks()) {
+    const yCols = chunk.y.length / chunk.count;
+    const x = { data: chunk.x, rows: chunk.count, cols: chunk.x.length / chunk.count };
+    sum += (await evaluateMlp(weights, activation, loss, x, { data: chunk.y, rows: chunk.count, cols: yCols }, session)).loss * chunk.count;
+  }
+  return sum / validation.rows;
 }
 
 function weightsFromState(sizes: number[], state: Map<string, { values: Float32Array }>): MlpWeights {

@@ -5,11 +5,11 @@
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { TrainingInputError } from "../../training/data/errors.ts";
-import { readRecords } from "../../training/data/read-records.ts";
+import { parseByteSize } from "../../training/data/byte-size.ts";
 import { ACTIVATIONS, LOSSES, type Activation, type LossKind } from "../../training/model/mlp.ts";
 import { OPTIMIZERS, type OptimizerSpec } from "../../training/model/optimizer.ts";
 import { SCHEDULES, type Schedule } from "../../training/model/schedule.ts";
-import { trainFromRecords, type PipelineOptions } from "../../training/pipeline.ts";
+import { trainFromFile, type FileOptions, type PipelineOptions } from "../../training/pipeline.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { writeOutputDir } from "../../training/util/write-output.ts";
 import { progressReporter } from "../cli/progress.ts";
@@ -23,6 +23,11 @@ export const usage = `usage: maas train [FILE] --target COL [options]   (no FILE
   --weight-decay 0.01    --schedule constant|cosine|step  --epochs 150  --batch-size 32
   --patience 20          --clip-norm N  --seed 1  --val 0.15  --test 0.2  --no-standardize
   --threads N            --out DIR (default out/model)  --force  --json
+  FILE: CSV (header row), JSON (array of objects), JSONL/NDJSON or Parquet
+  --limit N              the first N rows only
+  --sample N             N rows at random (seeded)
+  --strict               stop at a non-number in a numeric column (default: treat it as missing)
+  --max-memory 512MB     past this, encoded rows go to an on-disk cache read back in shuffled chunks
   -h, --help             this usage`;
 
 function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
@@ -66,6 +71,10 @@ const trainOptions = {
   out: { type: "string", default: "out/model" },
   force: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
+  limit: { type: "string" },
+  sample: { type: "string" },
+  strict: { type: "boolean", default: false },
+  "max-memory": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 export { trainOptions as options };
@@ -106,7 +115,12 @@ export function parseTrainArgs(args: string[]) {
     threads: values.threads === undefined ? undefined : number("threads", values.threads, (n) => Number.isInteger(n) && n > 0),
   };
   if (options.validationFraction + options.testFraction >= 1) throw new CliError("--val + --test must leave rows to train on");
-  return { file, options, out: values.out, force: values.force, json: values.json, help: values.help };
+  const count = (name: string, value: string | undefined) => (value === undefined ? undefined : number(name, value, (n) => Number.isInteger(n) && n > 0));
+  const maxMemory = values["max-memory"] === undefined ? undefined : parseByteSize(values["max-memory"]);
+  if (values["max-memory"] !== undefined && maxMemory === undefined) throw new UsageError(`--max-memory: "${values["max-memory"]}" is not a size (e.g. 512MB, 2GB)`);
+  if (values.limit !== undefined && values.sample !== undefined) throw new UsageError("--limit and --sample do not go together");
+  const fileOptions: FileOptions = { limit: count("limit", values.limit), sample: count("sample", values.sample), strict: values.strict, maxMemory };
+  return { file, options, fileOptions, out: values.out, force: values.force, json: values.json, help: values.help };
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -114,8 +128,11 @@ export async function main(args: string[]): Promise<void> {
   if (parsed.help) return void process.stdout.write(`${usage}\n`);
   const progress = parsed.json ? undefined : progressReporter(parsed.options.epochs);
   try {
-    const records = await readRecords(parsed.file);
-    const result = await trainFromRecords(records, { ...parsed.options, onEpoch: progress?.update });
+    const result = await trainFromFile(
+      parsed.file,
+      { ...parsed.options, onEpoch: progress?.update, onBatch: progress?.batch },
+      { ...parsed.fileOptions, onRead: progress?.read },
+    );
     progress?.stop();
     await writeOutputDir(parsed.out, result, parsed.force);
     const r = result.report;
@@ -126,6 +143,10 @@ export async function main(args: string[]): Promise<void> {
         .map(([k, v]) => `${k} ${(v as number).toFixed(4)}`)
         .join(", ");
       const missing = r.features.filter((f) => f.missing > 0).map((f) => `${f.name}: ${f.missing}`);
+      const bad = r.features.filter((f) => f.badValues).map((f) => `${f.name}: ${f.badValues}`);
+      for (const b of r.data.badValues ?? []) process.stderr.write(`warning: ${b.at}, column "${b.column}": ${JSON.stringify(b.value)} is not a number; treated as missing\n`);
+      const total = r.features.reduce((n, f) => n + (f.badValues ?? 0), 0);
+      if (total > (r.data.badValues?.length ?? 0)) process.stderr.write(`warning: ${total - r.data.badValues!.length} more non-numbers in numeric columns (${bad.join(", ")}); use --strict to stop at the first\n`);
       process.stdout.write(
         `${r.task} of "${r.target}" on ${r.data.train}/${r.data.validation}/${r.data.test} train/validation/test rows` +
           (r.data.droppedRows ? ` (${r.data.droppedRows} rows without a target dropped)` : "") +

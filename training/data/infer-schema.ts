@@ -20,6 +20,8 @@ export interface ColumnReport {
   kind: "numeric" | "categorical";
   missing: number;
   categories?: number;
+  /** Values that were not numbers in a numeric column, treated as missing (files only; see --strict). */
+  badValues?: number;
 }
 
 export interface InferredSchema {
@@ -54,43 +56,76 @@ function describeColumn(records: DataRecord[], name: string): { spec: FeatureSpe
     if (key === undefined) throw new TrainingInputError(`row ${row + 1}, column "${name}": ${JSON.stringify(value)} is neither a number nor a category`);
     categories.add(key);
   });
-  const present = records.length - missing;
-  if (present === 0) throw new TrainingInputError(`column "${name}" has no values (use --ignore ${name})`);
-  if (!firstGarbage) return { spec: { name, kind: "numeric" }, missing };
-  // Mostly numbers with a few words: a broken numeric column, not a categorical one.
-  if (numeric > (present - numeric)) {
+  const kind = columnKind(name, records.length - missing, numeric);
+  if (kind === "numeric" && firstGarbage) {
     throw new TrainingInputError(`row ${firstGarbage.row + 1}, column "${name}": ${JSON.stringify(firstGarbage.value)} is not a number (the column is numeric)`);
   }
+  if (kind === "numeric") return { spec: { name, kind: "numeric" }, missing };
   return { spec: { name, kind: "categorical", categories: [...categories].sort() }, missing };
 }
 
-function sortClasses(values: string[]): string[] {
+/** Numeric when more than half of the present values are numbers (the rest are then bad values), else categorical. */
+export function columnKind(name: string, present: number, numbers: number): "numeric" | "categorical" {
+  if (present === 0) throw new TrainingInputError(`column "${name}" has no values (use --ignore ${name})`);
+  // Mostly numbers with a few words: a broken numeric column, not a categorical one.
+  return numbers === present || numbers > present - numbers ? "numeric" : "categorical";
+}
+
+export function sortClasses(values: string[]): string[] {
   const allNumeric = values.every((v) => toNumber(v) !== undefined);
   return allNumeric ? values.sort((a, b) => toNumber(a)! - toNumber(b)!) : values.sort();
 }
 
-function detectTask(values: unknown[]): Task {
-  const numbers = values.map(toNumber);
-  if (numbers.some((n) => n === undefined)) return "classification";
-  const distinct = new Set(numbers);
-  const integers = numbers.every((n) => Number.isInteger(n));
-  return integers && distinct.size <= 20 && distinct.size * 5 <= values.length ? "classification" : "regression";
+/** What the target's values say about the task: any non-number, or few distinct integers, is classification. */
+export function taskOf(target: { rows: number; nonNumbers: number; distinctNumbers: number; nonIntegers: number }): Task {
+  if (target.nonNumbers > 0) return "classification";
+  const distinct = target.distinctNumbers;
+  return target.nonIntegers === 0 && distinct <= 20 && distinct * 5 <= target.rows ? "classification" : "regression";
 }
 
-export function inferSchema(allRecords: DataRecord[], request: SchemaRequest): InferredSchema {
-  const columns = columnNames(allRecords);
+function detectTask(values: unknown[]): Task {
+  const numbers = values.map(toNumber);
+  const present = numbers.filter((n): n is number => n !== undefined);
+  return taskOf({ rows: values.length, nonNumbers: values.length - present.length, distinctNumbers: new Set(present).size, nonIntegers: present.filter((n) => !Number.isInteger(n)).length });
+}
+
+/** The schema around the features: task, target(s), classes, input width and the output names. */
+export function buildSchema(request: SchemaRequest, task: Task, features: FeatureSpec[], classes?: string[]): FeatureSchema {
+  const multi = request.targets.length > 1;
+  const inputWidth = features.reduce((n, f) => n + (f.kind === "numeric" ? 1 : f.categories.length), 0);
+  return {
+    version: 1,
+    task,
+    target: request.targets.join(","),
+    ...(multi ? { targets: request.targets } : {}),
+    features,
+    inputName: INPUT_NAME,
+    inputWidth,
+    ...(classes ? { classes } : {}),
+    outputs: task === "classification" ? { probabilities: OUTPUT_NAMES.probabilities, label: OUTPUT_NAMES.label } : { prediction: OUTPUT_NAMES.prediction },
+  };
+}
+
+/** Checks the requested columns against the file's and returns the feature columns. */
+export function featureColumns(columns: string[], request: SchemaRequest): string[] {
   for (const target of request.targets) {
     if (!columns.includes(target)) throw new TrainingInputError(`target column "${target}" not found (columns: ${columns.join(", ")})`);
   }
   for (const name of [...(request.features ?? []), ...(request.ignore ?? [])]) {
     if (!columns.includes(name)) throw new TrainingInputError(`column "${name}" not found (columns: ${columns.join(", ")})`);
   }
+  const names = (request.features ?? columns).filter((c) => !request.targets.includes(c) && !(request.ignore ?? []).includes(c));
+  if (names.length === 0) throw new TrainingInputError("no feature columns left");
+  return names;
+}
+
+export function inferSchema(allRecords: DataRecord[], request: SchemaRequest): InferredSchema {
+  const columns = columnNames(allRecords);
+  const featureNames = featureColumns(columns, request);
   const records = allRecords.filter((r) => request.targets.every((t) => !isMissing(r[t])));
   const droppedRows = allRecords.length - records.length;
   if (records.length === 0) throw new TrainingInputError(`every row is missing the target`);
 
-  const featureNames = (request.features ?? columns).filter((c) => !request.targets.includes(c) && !(request.ignore ?? []).includes(c));
-  if (featureNames.length === 0) throw new TrainingInputError("no feature columns left");
   const described = featureNames.map((name) => describeColumn(records, name));
   const features = described.map((d) => d.spec);
 
@@ -108,18 +143,7 @@ export function inferSchema(allRecords: DataRecord[], request: SchemaRequest): I
       if (bad >= 0) throw new TrainingInputError(`target "${target}": ${JSON.stringify(records[bad][target])} is not a number (regression)`);
     }
   }
-  const inputWidth = features.reduce((n, f) => n + (f.kind === "numeric" ? 1 : f.categories.length), 0);
-  const schema: FeatureSchema = {
-    version: 1,
-    task,
-    target: request.targets.join(","),
-    ...(multi ? { targets: request.targets } : {}),
-    features,
-    inputName: INPUT_NAME,
-    inputWidth,
-    ...(classes ? { classes } : {}),
-    outputs: task === "classification" ? { probabilities: OUTPUT_NAMES.probabilities, label: OUTPUT_NAMES.label } : { prediction: OUTPUT_NAMES.prediction },
-  };
+  const schema = buildSchema(request, task, features, classes);
   const report = described.map((d): ColumnReport => ({
     name: d.spec.name,
     kind: d.spec.kind,

@@ -27,7 +27,8 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ["empty file", () => [file("t2.csv", ""), "--target", "label"], /is empty/],
   ["header only", () => [file("t3.csv", "a,b,label\n"), "--target", "label"], /no data rows/],
   ["a target with one class", () => [file("t4.csv", "a,label\n1,x\n2,x\n3,x\n"), "--target", "label", "--task", "classification"], /only one class/],
-  ["garbage in a numeric column", () => [file("t5.csv", good.replace("3,4,x", "3,oops,x")), "--target", "label"], /row 3, column "b": "oops" is not a number/],
+  // Without --strict a non-number in a numeric column is treated as missing (see bad-values.test.ts).
+  ["garbage in a numeric column, with --strict", () => [file("t5.csv", good.replace("3,4,x", "3,oops,x")), "--target", "label", "--strict"], /row 3, column "b": "oops" is not a number \(line 4 of /],
   ["an unreadable file", () => [join(dir, "does-not-exist.csv"), "--target", "label"], /cannot read .*ENOENT/],
   ["invalid JSON", () => [file("t6.json", "[{\"a\": 1,"), "--target", "label"], /not valid JSON/],
 ];
