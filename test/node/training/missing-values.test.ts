@@ -75,12 +75,13 @@ describe("missing values and categories through trainFromRecords", () => {
     const { report, schema } = result;
     expect(report.data.rows).toBe(records.length);
     expect(report.data.droppedRows).toBe(1);
-    expect(schema.features).toEqual([
-      { name: "size", kind: "numeric" },
-      { name: "color", kind: "categorical", categories: ["blue", "green", "red"] },
-      { name: "weight", kind: "numeric" },
-    ]);
     const expectedMissing = (name: string) => kept.filter((r) => isMissingHere(r[name])).length;
+    // Each feature says how many rows lacked it: the Worker imputes only those (record contract).
+    expect(schema.features).toEqual([
+      { name: "size", kind: "numeric", missing: expectedMissing("size") },
+      { name: "color", kind: "categorical", categories: ["blue", "green", "red"], missing: expectedMissing("color") },
+      { name: "weight", kind: "numeric", missing: expectedMissing("weight") },
+    ]);
     for (const name of ["size", "color", "weight"]) {
       expect(expectedMissing(name), name).toBeGreaterThan(0);
       expect(report.features.find((f) => f.name === name)?.missing, name).toBe(expectedMissing(name));
