@@ -204,6 +204,27 @@ describe("faults", () => {
     expect((await fetchWith({}, "/v2/models/broken/infer", inferInit())).status).toBe(404); // alias fixed, version absent
     expect((await fetchWith({}, "/v2/models/mlp/infer", inferInit())).status).toBe(200);
   });
+
+  it("a storage error while reading the registry is 503", async () => {
+    // The real bucket, with its reads failing as R2 does when it is down.
+    const failing = new Proxy(testEnv.MODELS, {
+      get: (bucket, prop) => (prop === "get" ? () => Promise.reject(new Error("R2 is down")) : Reflect.get(bucket, prop)),
+    });
+    const res = await fetchWith({ MODELS: failing }, "/v2/models/mlp/infer", inferInit());
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatch(/registry unavailable for "mlp": storage error reading .*R2 is down/);
+  });
+
+  it("a crash while looking a model up is a logged 500, not a 503", async () => {
+    // A deployment without its R2 binding: the lookup throws a TypeError, which is a bug to see, not an outage.
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const res = await fetchWith({ MODELS: undefined as unknown as R2Bucket }, "/v2/models/mlp/infer", inferInit());
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: "internal error" });
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0])).toMatchObject({ level: "error", message: expect.stringMatching(/^TypeError/) });
+  });
 });
 
 describe("request log", () => {
