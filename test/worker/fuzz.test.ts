@@ -57,8 +57,9 @@ interface Probe {
   reference?: InferenceCase;
 }
 
-// Every reference case but the 20 MB ones (they are not in `cases`).
-const cases = inject("cases");
+// The small reference cases (the third-party wake-word model's 2,400-value input would make each of
+// its requests cost as much as ten others, for no path the small ones miss).
+const cases = inject("cases").filter((c) => c.model !== "hello-deepa");
 const caseArb = fc.constantFrom(...cases);
 const FP = new Set(["FP16", "FP32", "FP64"]);
 
@@ -320,12 +321,25 @@ const absent = fc.record({ c: caseArb, which: fc.constantFrom("/v2/models/nope/i
   ({ c, which, headers }): Probe => ({ kind: "absent", method: "POST", path: which, headers, body: JSON.stringify({ inputs: c.inputs }), allowed: [404], message: /not found/ }),
 );
 
-// ---- wild requests: any method, path, headers and body ----
+// ---- hostile model names and versions, with a valid body so that the lookup is reached ----
 const hostileString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.constantFrom("..", "../..", "%2e%2e", "%2F", "mlp/../datatypes", "mlp%00", "\u202e", "😀", "a".repeat(300), "", " ", "latest", "stable"),
 );
+const hostileName = fc.record({ c: caseArb, name: hostileString, version: fc.option(hostileString), headers: auth }).map(
+  ({ c, name, version, headers }): Probe => ({
+    kind: "hostile name",
+    method: "POST",
+    path: `/v2/models/${encodeURIComponent(name)}${version === null ? "" : `/versions/${encodeURIComponent(version)}`}/infer`,
+    headers,
+    body: JSON.stringify({ inputs: c.inputs }),
+    // Absent (or not a name at all), or by chance a real model that wants other inputs, or the right one.
+    allowed: [404, 400, 200],
+  }),
+);
+
+// ---- wild requests: any method, path, headers and body ----
 const modelName = fc.oneof({ arbitrary: fc.constantFrom("mlp", "datatypes", "fixed"), weight: 3 }, hostileString);
 const wildPath = fc.oneof(
   fc.tuple(modelName, fc.oneof(fc.constantFrom("1", "2", "latest", "stable", "9"), hostileString)).map(([m, v]) => `/v2/models/${encodeURIComponent(m)}/versions/${encodeURIComponent(v)}/infer`),
@@ -375,6 +389,7 @@ const probe = fc.oneof(
   { arbitrary: oversized, weight: 2 },
   { arbitrary: unauthorized, weight: 1 },
   { arbitrary: absent, weight: 1 },
+  { arbitrary: hostileName, weight: 1 },
   { arbitrary: wild, weight: 3 },
 ).map(finish);
 
@@ -458,6 +473,7 @@ it(`${RUNS} generated requests: no 5xx, the right status for each, and most reac
     "oversized sized",
     "unauthorized",
     "absent",
+    "hostile name",
   ];
   for (const kind of expectedKinds) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThanOrEqual(30);
 }, 600_000);
