@@ -20,6 +20,7 @@ import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
 import { parseTrainArgs } from "../../training/cli/train.ts";
 import { trainFromRecords } from "../../training/pipeline.ts";
+import { encodeNumeric, regressionRecords, trainRegression } from "../fixtures/regression.ts";
 
 export interface PublishedFixture {
   name: string;
@@ -71,6 +72,8 @@ declare module "vitest" {
     large: { models: LargeFixture[]; casesUrl: string };
     /** A model made by our trainer on the bundled Iris data: raw records and onnxruntime-node's answers. */
     trained: { records: Record<string, unknown>[]; expected: unknown[]; accuracy: number };
+    /** A regression model made by our trainer (published as "regression"): fresh rows, their targets and onnxruntime-node's predictions. */
+    regression: { input: JsonTensor; truth: number[]; expected: JsonTensor };
   }
 }
 
@@ -128,7 +131,19 @@ export default async function setup(project: TestProject) {
   const wakeWord = new Uint8Array(readFileSync(join(import.meta.dirname, "../../node_modules/openwakeword-js/models/hello_deepa.onnx")));
   const wakeWordInput: JsonTensor = { name: "onnx::Flatten_0", datatype: "FP32", shape: [1, 25, 96], data: randomFloats(25 * 96, 7, 2) };
 
+  const regression = await trainRegression();
+  const fresh = regressionRecords(100, 78); // rows the model never saw, from the same distribution
+  const featureNames = regression.schema.features.map((f) => f.name);
+  const regressionInput: JsonTensor = {
+    name: regression.schema.inputName,
+    datatype: "FP32",
+    shape: [fresh.length, featureNames.length],
+    data: Array.from(encodeNumeric(featureNames, fresh)),
+  };
+  const [regressionExpected] = await referenceOutputs(regression.bytes, [regressionInput], [regression.schema.outputs.prediction!]);
+
   const published = [
+    await publish("regression", "1", regression.bytes, 0),
     await publish("hello-deepa", "1", wakeWord, 0),
     await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
@@ -197,6 +212,7 @@ export default async function setup(project: TestProject) {
   project.provide("published", published);
   project.provide("spare", spare);
   project.provide("trained", { records: sample, expected: expectedIris, accuracy });
+  project.provide("regression", { input: regressionInput, truth: fresh.map((r) => r.y), expected: regressionExpected });
   project.provide("cases", cases);
 
   // Bring-your-own ONNX, a second third-party model, with inputs of three datatypes: Moonshine
