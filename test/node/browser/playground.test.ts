@@ -4,23 +4,22 @@
  * shows the model card, sends a raw record from the form and shows the label onnxruntime-node
  * gives for the same record on the same file. Saves test-results/playground.png.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileMissing } from "../../fixtures/tools.ts";
 import { referencePredictions, serveIris, type ServedIris } from "./served-iris.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const RESULTS = resolve(import.meta.dirname, "../../../test-results");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the playground browser test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const chromiumMissing = fileMissing(CHROMIUM, "chromium (apt-get install chromium)");
 
 /** A flower between versicolor and virginica: the label is the model's call, not an obvious one. */
 const RECORD = { sepal_length: 6.1, sepal_width: 2.8, petal_length: 4.9, petal_width: 1.6 };
 
-describe.skipIf(!hasChromium)("playground page", () => {
+describe.skipIf(chromiumMissing)(`playground page ${chromiumMissing ?? ""}`, () => {
   let served: ServedIris;
   let context: BrowserContext;
   let profile: string;
