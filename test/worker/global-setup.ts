@@ -15,7 +15,6 @@ import { datatypesModel, fixedDimsModel, mlpModel, scalarInputModel } from "../f
 import { randomFloats, seededRandom } from "../fixtures/random.ts";
 import { argmax, MOONSHINE_CACHE, MOONSHINE_VOCAB } from "../fixtures/moonshine.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
-import { encodeRecords, decodePredictions } from "../../functions/registry/feature-schema.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
 import { parseTrainArgs } from "../../training/cli/train.ts";
@@ -115,13 +114,23 @@ export default async function setup(project: TestProject) {
   const irisRecords = await readRecords(DEFAULT_DATASET.path);
   const trained = await trainFromRecords(irisRecords, { ...parseTrainArgs(["--epochs", "60"]).options });
   const sample = irisRecords.filter((_, i) => i % 5 === 0).map(({ species: _species, ...features }) => features);
-  const encoded = encodeRecords(trained.schema, sample);
-  const irisInput: JsonTensor = { name: trained.schema.inputName, datatype: "FP32", shape: [encoded.rows, encoded.cols], data: Array.from(encoded.data) };
-  const irisOutputs = await referenceOutputs(trained.bytes, [irisInput]);
-  const expectedIris = decodePredictions(
-    trained.schema,
-    Object.fromEntries(irisOutputs.map((o) => [o.name, { data: o.data.map(Number), dims: o.shape }])),
-  );
+  // The records encoded and the answers mapped here, not with the Worker's record codec: Iris's four
+  // numeric features in the schema's order are the input; the label is the class of the largest probability.
+  const { schema } = trained;
+  const featureNames = schema.features.map((f) => f.name);
+  if (schema.features.some((f) => f.kind !== "numeric")) throw new Error("the Iris schema was expected to be all numeric");
+  const irisInput: JsonTensor = {
+    name: schema.inputName,
+    datatype: "FP32",
+    shape: [sample.length, featureNames.length],
+    data: sample.flatMap((record) => featureNames.map((name) => Math.fround(Number(record[name])))),
+  };
+  const [irisProbabilities] = await referenceOutputs(trained.bytes, [irisInput], [schema.outputs.probabilities!]);
+  const classes = schema.classes!;
+  const expectedIris = sample.map((_, row) => {
+    const p = (irisProbabilities.data as number[]).slice(row * classes.length, (row + 1) * classes.length);
+    return { label: classes[p.indexOf(Math.max(...p))], probabilities: Object.fromEntries(classes.map((c, j) => [c, p[j]])) };
+  });
   const labels = irisRecords.filter((_, i) => i % 5 === 0).map((r) => r.species);
   const accuracy = expectedIris.filter((p, i) => (p as { label: string }).label === labels[i]).length / labels.length;
 
@@ -133,12 +142,12 @@ export default async function setup(project: TestProject) {
 
   const regression = await trainRegression();
   const fresh = regressionRecords(100, 78); // rows the model never saw, from the same distribution
-  const featureNames = regression.schema.features.map((f) => f.name);
+  const regressionFeatures = regression.schema.features.map((f) => f.name);
   const regressionInput: JsonTensor = {
     name: regression.schema.inputName,
     datatype: "FP32",
-    shape: [fresh.length, featureNames.length],
-    data: Array.from(encodeNumeric(featureNames, fresh)),
+    shape: [fresh.length, regressionFeatures.length],
+    data: Array.from(encodeNumeric(regressionFeatures, fresh)),
   };
   const [regressionExpected] = await referenceOutputs(regression.bytes, [regressionInput], [regression.schema.outputs.prediction!]);
 
