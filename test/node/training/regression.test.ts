@@ -85,20 +85,31 @@ describe("a regression model from the trainer's API", () => {
     expect(trained.report.metrics.r2).toBeCloseTo(r2, 6);
   });
 
-  it("maas quantize --eval reports the R² of both files on the given data, as computed here", async () => {
+  it("maas quantize --eval and --data report the R² of both files and their output difference on the given data, as computed here", async () => {
     const source = join(dir, "regression.onnx");
     const output = join(dir, "regression-int8.onnx");
     const data = join(dir, "held-out.csv");
     await writeFile(source, trained.bytes);
     await writeFile(data, ["a,b,y", ...heldOut.map((r) => `${r.a},${r.b},${r.y}`)].join("\n"));
-    const cli = await runCli(["quantize", source, "--mode", "int8", "--out", output, "--eval", data, "--target", "y", "--json"]);
+    const cli = await runCli(["quantize", source, "--mode", "int8", "--out", output, "--eval", data, "--target", "y", "--data", data, "--json"]);
     expect(cli.code, cli.stderr).toBe(0);
-    const { evaluation } = JSON.parse(cli.stdout);
+    const { evaluation, difference } = JSON.parse(cli.stdout);
 
     const truth = heldOut.map((r) => r.y);
     const name = trained.schema.outputs.prediction!;
-    const before = rSquared(truth, (await run(trained.bytes, heldOut, [name]))[name]);
-    const after = rSquared(truth, (await run(new Uint8Array(await readFile(output)), heldOut, [name]))[name]);
+    const fp32 = (await run(trained.bytes, heldOut, [name]))[name];
+    const int8 = (await run(new Uint8Array(await readFile(output)), heldOut, [name]))[name];
+    const before = rSquared(truth, fp32);
+    const after = rSquared(truth, int8);
+
+    // ‖int8 − fp32‖ / ‖fp32‖ and the largest |int8 − fp32| over the same rows.
+    const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
+    const relativeL2 = norm(Array.from(int8, (v, i) => v - fp32[i])) / norm(fp32);
+    const maxAbs = Math.max(...Array.from(int8, (v, i) => Math.abs(v - fp32[i])));
+    const reported = difference.node.find((d: { output: string }) => d.output === name);
+    expect(relativeL2).toBeGreaterThan(0); // int8 does change the outputs a little
+    expect(reported.relativeL2).toBeCloseTo(relativeL2, 9);
+    expect(reported.maxAbs).toBeCloseTo(maxAbs, 4);
     expect(evaluation.before).toMatchObject({ metric: "r2", rows: heldOut.length });
     expect(evaluation.before.value).toBeCloseTo(before, 9);
     expect(evaluation.after.value).toBeCloseTo(after, 9);
