@@ -34,6 +34,8 @@ app.on("POST", "*", requestBodyLimit);
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, authenticate);
 for (const path of ["/v2/models/:name", "/v2/models/:name/*", "/v1/models/:name", "/v1/models/:name/*"]) app.use(path, modelAccess);
 for (const path of ["/v2/models", "/v2/models/*", "/v2/repository/*", "/v1/*"]) app.use(path, rateLimit);
+// The chart renderer needs no key but spends CPU on every call: the API's limits, per key or per IP.
+app.use("/ui/charts", authenticate, rateLimit);
 
 // Chained so that `AppType` carries every route's types for hono/client.
 const routes = app.route("/", health).route("/", models).route("/", inference).route("/", v1).route("/", ui);

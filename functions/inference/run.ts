@@ -5,12 +5,13 @@
 import type { Context } from "hono";
 import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
-import { badRequest, HttpError, unavailable } from "../errors.ts";
+import { badRequest, unavailable } from "../errors.ts";
 import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import { forgetManifest, resolveModel } from "../registry/resolve.ts";
+import { RegistryReadError } from "../registry/store.ts";
 import { runExclusive } from "../sessions/exclusive.ts";
 import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
 import { buildFeeds } from "./feeds.ts";
@@ -35,9 +36,10 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
       only,
     }));
   } catch (error) {
-    if (error instanceof HttpError) throw error;
     // R2 failed, or a registry record is unreadable: the registry, not the request, is at fault.
-    throw unavailable(`model registry unavailable for "${name}": ${String((error as Error).message ?? error).slice(0, 200)}`);
+    // Anything else is a bug and goes on to the app's error handler: a logged 500.
+    if (error instanceof RegistryReadError) throw unavailable(`model registry unavailable for "${name}": ${error.message}`);
+    throw error;
   }
   c.set("servedModel", { name: manifest.name, version: manifest.version });
   return manifest;

@@ -117,7 +117,13 @@ function paths(): Json {
         summary: "Draw training curves and a confusion matrix (SVG) from the given data, with the trainer's chart code",
         ...open,
         requestBody: { required: true, content: { "application/json": { schema: ref("ChartsRequest") } } },
-        responses: { "200": json(ref("ChartsResponse"), "the charts the data allows"), "400": errorResponse("invalid request"), "413": errorResponse("request body too large") },
+        responses: {
+          "200": json(ref("ChartsResponse"), "the charts the data allows"),
+          "400": errorResponse("invalid request"),
+          "401": errorResponse("an invalid API key (none is needed)"),
+          "413": errorResponse("request body too large"),
+          "429": errorResponse("rate limited like the API (per key, or per IP); see Retry-After"),
+        },
       },
     },
   };

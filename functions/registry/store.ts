@@ -8,20 +8,33 @@ import { parseAliasRecord, parseManifest, type AliasRecord, type Manifest } from
 /** The part of R2Bucket the registry uses. */
 export type RegistryBucket = Pick<R2Bucket, "get" | "put" | "head" | "list" | "delete">;
 
-async function readJson(bucket: RegistryBucket, key: string): Promise<unknown | undefined> {
-  const object = await bucket.get(key);
+/**
+ * A registry record could not be read: the store refused (a rejected get or read) or the record is
+ * not valid JSON of its schema. The registry is at fault, not the request and not this code: the
+ * Worker answers 503. Anything else thrown while reading is a bug and stays a 500.
+ */
+export class RegistryReadError extends Error {}
+
+async function readRecord<T>(bucket: RegistryBucket, key: string, parse: (json: unknown) => T): Promise<T | undefined> {
+  const failed = (what: string) => (error: unknown) => {
+    throw new RegistryReadError(`${what} ${key}: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
+  };
+  const object = await bucket.get(key).catch(failed("storage error reading"));
   if (!object) return undefined;
-  return JSON.parse(await object.text());
+  const text = await object.text().catch(failed("storage error reading"));
+  try {
+    return parse(JSON.parse(text));
+  } catch (error) {
+    return failed("unreadable record")(error);
+  }
 }
 
 export async function readManifest(bucket: RegistryBucket, name: string, version: string): Promise<Manifest | undefined> {
-  const json = await readJson(bucket, manifestKey(name, version));
-  return json === undefined ? undefined : parseManifest(json);
+  return readRecord(bucket, manifestKey(name, version), parseManifest);
 }
 
 export async function readAlias(bucket: RegistryBucket, name: string, alias: string): Promise<AliasRecord | undefined> {
-  const json = await readJson(bucket, aliasKey(name, alias));
-  return json === undefined ? undefined : parseAliasRecord(json);
+  return readRecord(bucket, aliasKey(name, alias), parseAliasRecord);
 }
 
 /** Lists every key under a prefix (R2 pages at 1000). */

@@ -22,9 +22,25 @@ export const apiKeyEntrySchema = z.object({
 });
 export type ApiKeyEntry = z.infer<typeof apiKeyEntrySchema>;
 
-export const apiKeysSchema = z.array(apiKeyEntrySchema);
+/**
+ * Each name and each hash at most once: a repeated hash would leave which entry (models, tier)
+ * answers to the order of the list, and a repeated name would merge two keys' rate-limit buckets.
+ */
+export const apiKeysSchema = z.array(apiKeyEntrySchema).superRefine((entries, context) => {
+  for (const field of ["hash", "name"] as const) {
+    const first = new Map<string, number>();
+    entries.forEach((entry, i) => {
+      const earlier = first.get(entry[field]);
+      if (earlier === undefined) first.set(entry[field], i);
+      else context.addIssue({ code: "custom", path: [i, field], message: `the same ${field} as entry ${earlier}` });
+    });
+  }
+});
 
-/** Parses the API_KEYS secret; a malformed secret is a configuration error, reported by name only. */
+/**
+ * Parses the API_KEYS secret; a malformed secret is a configuration error, reported by where and
+ * what (`API_KEYS is malformed at 2.hash: the same hash as entry 0`), never with a hash's value.
+ */
 export function parseApiKeys(text: string | undefined): ApiKeyEntry[] {
   if (!text || !text.trim()) return [];
   let json: unknown;
@@ -34,7 +50,10 @@ export function parseApiKeys(text: string | undefined): ApiKeyEntry[] {
     throw new Error("API_KEYS is not valid JSON");
   }
   const parsed = apiKeysSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`API_KEYS is malformed at ${parsed.error.issues[0].path.join(".")}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`API_KEYS is malformed at ${issue.path.join(".") || "the top level"}: ${issue.message}`);
+  }
   return parsed.data;
 }
 

@@ -15,7 +15,7 @@ import { datatypesModel, fixedDimsModel, mlpModel, scalarInputModel } from "../f
 import { randomFloats, seededRandom } from "../fixtures/random.ts";
 import { argmax, MOONSHINE_CACHE, MOONSHINE_VOCAB } from "../fixtures/moonshine.ts";
 import { referenceOutputs, type JsonTensor } from "../fixtures/reference.ts";
-import { encodeRecords, decodePredictions, FEATURE_SCHEMA_KEY, type FeatureSchema } from "../../functions/registry/feature-schema.ts";
+import { FEATURE_SCHEMA_KEY, type FeatureSchema } from "../../functions/registry/feature-schema.ts";
 import { referencePredictions as tabularReference, trainTabular, type Prediction as TabularPrediction } from "../fixtures/tabular.ts";
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { readRecords } from "../../training/data/read-records.ts";
@@ -26,6 +26,7 @@ import { upgradeOpset } from "../../training/onnx/opset-upgrade/upgrade.ts";
 import { opsetForMode } from "../../training/compress/quantize-context.ts";
 import { quantizeModel } from "../../training/compress/quantize.ts";
 import { lineInput, rotate180, textImage } from "../node/compress/text-image.ts";
+import { encodeNumeric, regressionRecords, trainRegression } from "../fixtures/regression.ts";
 
 export interface PublishedFixture {
   name: string;
@@ -83,6 +84,8 @@ declare module "vitest" {
      * encoded by hand the way the contract says they are (imputed, ignored).
      */
     tabular: { schema: FeatureSchema; cases: Record<string, { records: Record<string, unknown>[]; expected: TabularPrediction[] }> };
+    /** A regression model made by our trainer (published as "regression"): fresh rows, their targets and onnxruntime-node's predictions. */
+    regression: { input: JsonTensor; truth: number[]; expected: JsonTensor };
   }
 }
 
@@ -124,13 +127,23 @@ export default async function setup(project: TestProject) {
   const irisRecords = await readRecords(DEFAULT_DATASET.path);
   const trained = await trainFromRecords(irisRecords, { ...parseTrainArgs(["--epochs", "60"]).options });
   const sample = irisRecords.filter((_, i) => i % 5 === 0).map(({ species: _species, ...features }) => features);
-  const encoded = encodeRecords(trained.schema, sample);
-  const irisInput: JsonTensor = { name: trained.schema.inputName, datatype: "FP32", shape: [encoded.rows, encoded.cols], data: Array.from(encoded.data) };
-  const irisOutputs = await referenceOutputs(trained.bytes, [irisInput]);
-  const expectedIris = decodePredictions(
-    trained.schema,
-    Object.fromEntries(irisOutputs.map((o) => [o.name, { data: o.data.map(Number), dims: o.shape }])),
-  );
+  // The records encoded and the answers mapped here, not with the Worker's record codec: Iris's four
+  // numeric features in the schema's order are the input; the label is the class of the largest probability.
+  const { schema } = trained;
+  const featureNames = schema.features.map((f) => f.name);
+  if (schema.features.some((f) => f.kind !== "numeric")) throw new Error("the Iris schema was expected to be all numeric");
+  const irisInput: JsonTensor = {
+    name: schema.inputName,
+    datatype: "FP32",
+    shape: [sample.length, featureNames.length],
+    data: sample.flatMap((record) => featureNames.map((name) => Math.fround(Number(record[name])))),
+  };
+  const [irisProbabilities] = await referenceOutputs(trained.bytes, [irisInput], [schema.outputs.probabilities!]);
+  const classes = schema.classes!;
+  const expectedIris = sample.map((_, row) => {
+    const p = (irisProbabilities.data as number[]).slice(row * classes.length, (row + 1) * classes.length);
+    return { label: classes[p.indexOf(Math.max(...p))], probabilities: Object.fromEntries(classes.map((c, j) => [c, p[j]])) };
+  });
   const labels = irisRecords.filter((_, i) => i % 5 === 0).map((r) => r.species);
   const accuracy = expectedIris.filter((p, i) => (p as { label: string }).label === labels[i]).length / labels.length;
 
@@ -182,10 +195,22 @@ export default async function setup(project: TestProject) {
   const textLine = textImage(96, 48, [{ text: "HELLO", x: 4, y: 12, scale: 3 }]);
   const lineTensor = (grey: Float32Array): JsonTensor => ({ name: "x", datatype: "FP32", shape: [1, 3, 48, 96], data: Array.from(lineInput(grey)) });
 
+  const regression = await trainRegression();
+  const fresh = regressionRecords(100, 78); // rows the model never saw, from the same distribution
+  const regressionFeatures = regression.schema.features.map((f) => f.name);
+  const regressionInput: JsonTensor = {
+    name: regression.schema.inputName,
+    datatype: "FP32",
+    shape: [fresh.length, regressionFeatures.length],
+    data: Array.from(encodeNumeric(regressionFeatures, fresh)),
+  };
+  const [regressionExpected] = await referenceOutputs(regression.bytes, [regressionInput], [regression.schema.outputs.prediction!]);
+
   const published = [
     tabularFixture,
     await publish("ocr-direction-int8-dynamic", "1", cnnInt8Dynamic, 0),
     await publish("ocr-direction-int8", "1", cnnInt8, 0),
+    await publish("regression", "1", regression.bytes, 0),
     await publish("hello-deepa", "1", wakeWord, 0),
     await publish("iris", "1", trained.bytes, 0),
     await publish("mlp", "1", mlpV1, 0),
@@ -266,6 +291,7 @@ export default async function setup(project: TestProject) {
   project.provide("published", published);
   project.provide("spare", spare);
   project.provide("trained", { records: sample, expected: expectedIris, accuracy });
+  project.provide("regression", { input: regressionInput, truth: fresh.map((r) => r.y), expected: regressionExpected });
   project.provide("cases", cases);
   project.provide("tabular", { schema: tabular.schema, cases: tabularReferences });
 

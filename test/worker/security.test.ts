@@ -7,7 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import type { Env } from "../../functions/env.ts";
 import worker from "../../functions/index.ts";
-import { generateApiKey, hashApiKey } from "../../functions/security/api-keys.ts";
+import { generateApiKey } from "../../functions/security/api-keys.ts";
 import { writeManifest, moveAlias } from "../../functions/registry/store.ts";
 import { maxAbsDiff } from "./http.ts";
 import { seedRegistry } from "./seed.ts";
@@ -29,21 +29,20 @@ const inferInit = (headers: Record<string, string> = {}, inputs: unknown[] = [x]
   body: JSON.stringify({ inputs }),
 });
 
-const alice = generateApiKey();
-const root = generateApiKey();
-const limited = generateApiKey();
-let keyed: Partial<Env>;
+// Fixed keys with their SHA-256 written out (`printf %s maas_alice-test-key | sha256sum`), so the
+// Worker's hashing is checked rather than trusted.
+const alice = "maas_alice-test-key";
+const root = "maas_root-test-key";
+const limited = "maas_limited-test-key";
+const plain = "maas_plain-test-key";
+const ALICE = { name: "alice", hash: "sha256:2e015170e54c3d1d3b551366e4f8b2d996e8887cd4e1c616d6055ef072779814", models: ["mlp"] };
+const ROOT = { name: "root", hash: "sha256:26d98a6328cff3513a94971531b1486079827536e18c3a82637df399b8a4194a", models: "*" };
+const LIMITED = { name: "limited", hash: "sha256:8e86548dd449de38ea936dadb2681bdb676efcb724517ddacf3f033baf9787fd", models: "*", tier: "TIGHT" };
+const PLAIN = { name: "plain", hash: "sha256:c21ae97cbe12ca46842aebddaef483cdce5a7fd1236a033b922cc622ee210f93", models: "*" };
+const keyed: Partial<Env> = { ALLOW_ANONYMOUS: "false", API_KEYS: JSON.stringify([ALICE, ROOT, LIMITED, PLAIN]) };
 
 beforeAll(async () => {
   await seedRegistry(testEnv.MODELS);
-  keyed = {
-    ALLOW_ANONYMOUS: "false",
-    API_KEYS: JSON.stringify([
-      { name: "alice", hash: await hashApiKey(alice), models: ["mlp"] },
-      { name: "root", hash: await hashApiKey(root), models: "*" },
-      { name: "limited", hash: await hashApiKey(limited), models: "*", tier: "TIGHT" },
-    ]),
-  };
 });
 
 afterEach(() => vi.restoreAllMocks());
@@ -86,10 +85,28 @@ describe("API keys", () => {
     }
   });
 
-  it("a malformed API_KEYS secret refuses keyed requests instead of letting them through", async () => {
-    const res = await fetchWith({ ...keyed, API_KEYS: "[{oops" }, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${alice}` }));
-    expect(res.status).toBe(503);
-    expect(res.body.error).toMatch(/misconfigured/);
+  it("a malformed API_KEYS secret refuses keyed requests instead of letting them through, and logs what is wrong", async () => {
+    const secrets: Array<[string, string]> = [
+      ["[{oops", "API_KEYS is not valid JSON"],
+      [JSON.stringify([ALICE, { ...ROOT, hash: ROOT.hash.toUpperCase() }]), "API_KEYS is malformed at 1.hash: Invalid string"],
+      [JSON.stringify([{ ...ALICE, tier: "gold" }]), "API_KEYS is malformed at 0.tier: Invalid string"],
+      [JSON.stringify([{ name: "alice", hash: ALICE.hash }]), "API_KEYS is malformed at 0.models"],
+      [JSON.stringify(ALICE), "API_KEYS is malformed at the top level"],
+      // The same hash twice: which entry's models and tier apply would depend on the order.
+      [JSON.stringify([ALICE, ROOT, { ...ROOT, name: "root-again" }]), "API_KEYS is malformed at 2.hash: the same hash as entry 1"],
+      // The same name twice: two keys would share one rate-limit bucket and one name in the log.
+      [JSON.stringify([ALICE, { ...ROOT, name: "alice" }]), "API_KEYS is malformed at 1.name: the same name as entry 0"],
+    ];
+    for (const [secret, logged] of secrets) {
+      const errors: string[] = [];
+      vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+      const res = await fetchWith({ ...keyed, API_KEYS: secret }, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${root}` }));
+      expect(res.status, secret).toBe(503);
+      expect(res.body, secret).toEqual({ error: "API keys are misconfigured on this deployment" });
+      expect(errors.map((e) => JSON.parse(e).message).join("\n"), secret).toContain(`API keys unavailable: ${logged}`);
+      expect(errors.join("\n")).not.toContain(ROOT.hash.slice(7));
+      vi.restoreAllMocks();
+    }
   });
 
   it("public models answer without a key; the rest still need one", async () => {
@@ -115,6 +132,33 @@ describe("rate limits", () => {
     expect(last!.body.error).toMatch(/rate limit/);
     // Other keys have their own budget.
     expect((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${root}` }))).status).toBe(200);
+  });
+
+  it("a key without a tier is limited by RATE_LIMIT_KEY, per key", async () => {
+    const vars = { ...keyed, RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${plain}` }))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${alice}` }))).status).toBe(200);
+  });
+
+  it("a key whose tier has no binding falls back to RATE_LIMIT_KEY; with neither bound there is no limit", async () => {
+    const gold = { ...PLAIN, name: "gold-without-binding", tier: "GOLD" };
+    const vars = { ...keyed, API_KEYS: JSON.stringify([gold]), RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${plain}` }))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const unbound = { ...vars, API_KEYS: JSON.stringify([{ ...gold, name: "gold-unlimited" }]), RATE_LIMIT_KEY: undefined };
+    for (let i = 0; i < 5; i++) expect((await fetchWith(unbound, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${plain}` }))).status).toBe(200);
+  });
+
+  it("anonymous callers without CF-Connecting-IP (a local server) share one bucket", async () => {
+    const vars = { ALLOW_ANONYMOUS: "true", RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit())).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    // A caller with an address still has its own.
+    expect((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ "CF-Connecting-IP": "198.51.100.4" }))).status).toBe(200);
   });
 
   it("anonymous callers are limited per IP", async () => {
@@ -203,6 +247,27 @@ describe("faults", () => {
     await moveAlias(testEnv.MODELS, "broken", "latest", { version: "1" });
     expect((await fetchWith({}, "/v2/models/broken/infer", inferInit())).status).toBe(404); // alias fixed, version absent
     expect((await fetchWith({}, "/v2/models/mlp/infer", inferInit())).status).toBe(200);
+  });
+
+  it("a storage error while reading the registry is 503", async () => {
+    // The real bucket, with its reads failing as R2 does when it is down.
+    const failing = new Proxy(testEnv.MODELS, {
+      get: (bucket, prop) => (prop === "get" ? () => Promise.reject(new Error("R2 is down")) : Reflect.get(bucket, prop)),
+    });
+    const res = await fetchWith({ MODELS: failing }, "/v2/models/mlp/infer", inferInit());
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatch(/registry unavailable for "mlp": storage error reading .*R2 is down/);
+  });
+
+  it("a crash while looking a model up is a logged 500, not a 503", async () => {
+    // A deployment without its R2 binding: the lookup throws a TypeError, which is a bug to see, not an outage.
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    const res = await fetchWith({ MODELS: undefined as unknown as R2Bucket }, "/v2/models/mlp/infer", inferInit());
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: "internal error" });
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0])).toMatchObject({ level: "error", message: expect.stringMatching(/^TypeError/) });
   });
 });
 

@@ -4,22 +4,21 @@
  * `Authorization: Bearer <key>` and the models and predictions work.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileMissing } from "../../fixtures/tools.ts";
 import { referencePredictions, serveIris, type ServedIris } from "./served-iris.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the playground API key test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const chromiumMissing = fileMissing(CHROMIUM, "chromium (apt-get install chromium)");
 
 const KEY = "maas_test_key_for_the_playground";
 const RECORD = { sepal_length: 5.0, sepal_width: 3.4, petal_length: 1.5, petal_width: 0.2 };
 
-describe.skipIf(!hasChromium)("playground with API keys", () => {
+describe.skipIf(chromiumMissing)(`playground with API keys ${chromiumMissing ?? ""}`, () => {
   let served: ServedIris;
   let context: BrowserContext;
   let profile: string;

@@ -6,7 +6,6 @@
  * for the same record on the same file, shows the API's 400 for a record the feature schema
  * refuses, and is usable at 375 px. Saves test-results/playground.png.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +16,7 @@ import { parseTrainArgs } from "../../../scripts/commands/train.ts";
 import { DEFAULT_DATASET } from "../../../training/data/default-dataset.ts";
 import { readRecords } from "../../../training/data/read-records.ts";
 import { trainFromRecords } from "../../../training/pipeline.ts";
+import { fileMissing } from "../../fixtures/tools.ts";
 import { referencePredictions, serveIris, type ServedIris } from "./served-iris.ts";
 
 /** Feature names as long as real ones get (the wine data's od280/od315_of_diluted_wines, and longer). */
@@ -27,13 +27,12 @@ function longNameRecords(): Record<string, unknown>[] {
 
 const CHROMIUM = "/usr/bin/chromium";
 const RESULTS = resolve(import.meta.dirname, "../../../test-results");
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the playground browser test: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const chromiumMissing = fileMissing(CHROMIUM, "chromium (apt-get install chromium)");
 
 /** A flower between versicolor and virginica: the label is the model's call, not an obvious one. */
 const RECORD = { sepal_length: 6.1, sepal_width: 2.8, petal_length: 4.9, petal_width: 1.6 };
 
-describe.skipIf(!hasChromium)("playground page", () => {
+describe.skipIf(chromiumMissing)(`playground page ${chromiumMissing ?? ""}`, () => {
   let served: ServedIris;
   let context: BrowserContext;
   let profile: string;

@@ -1,15 +1,12 @@
-/** The independent check: Python onnx's checker with full_check (skipped where python3-onnx is missing). */
+/** The independent check: Python onnx's checker with full_check (see test/fixtures/tools.ts where python3-onnx is missing). */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const PYTHON = "/usr/bin/python3";
+import { PYTHON, pythonModuleMissing } from "../../fixtures/tools.ts";
 
-export const pythonOnnxMissing: string | undefined = (() => {
-  const probe = spawnSync(PYTHON, ["-c", "import onnx"], { encoding: "utf8" });
-  return probe.status === 0 ? undefined : "python3 with the onnx package is not installed (apt-get install python3-onnx)";
-})();
+export const pythonOnnxMissing: string | undefined = pythonModuleMissing("onnx", "python3-onnx");
 
 /** Runs onnx.checker.check_model(full_check=True); returns the error text, or "" when the model passes. */
 export function checkWithPythonOnnx(bytes: Uint8Array): string {

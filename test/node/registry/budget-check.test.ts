@@ -3,7 +3,7 @@
  * onnxruntime-web memory estimate (memoryBytes) is over MODEL_CACHE_BUDGET_MB. Run as a user would:
  * a weight-only int8 layer (9 MiB file, ~45 MiB once ORT holds it as fp32) pushed to a fresh store.
  */
-import { writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configuredBudgetMb } from "../../../scripts/registry/budget-check.ts";
@@ -30,9 +30,13 @@ describe("maas push and the Worker's memory budget", () => {
 
   it("warns on stderr, still publishes, and says so in --json; a model that fits gets no warning", async () => {
     const big = await runOk(["push", files.int8, "--name", "wide", "--json"], env);
-    expect(big.stderr).toMatch(
-      /^maas push: warning: wide version 1 would take ~4\d\.\d MiB of onnxruntime-web's memory \(a 9\.\d MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n$/,
-    );
+    const warning = /^maas push: warning: wide version 1 would take ~(\d+\.\d) MiB of onnxruntime-web's memory \(a (\d+\.\d) MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n$/.exec(big.stderr);
+    expect(warning, big.stderr).not.toBeNull();
+    const [memory, file] = [Number(warning![1]), Number(warning![2])];
+    expect(file).toBeCloseTo((await stat(files.int8)).size / 2 ** 20, 1);
+    // Over the budget it warns about, and at least the fp32 weights the int8 ones dequantize to (3072² × 4 B).
+    expect(memory).toBeGreaterThan(40);
+    expect(memory).toBeGreaterThanOrEqual((3072 * 3072 * 4) / 2 ** 20);
     expect(JSON.parse(big.stdout)).toMatchObject({ version: "1", overBudget: true });
     const small = await runCli(["push", files.small, "--name", "narrow"], env);
     expect(small.code).toBe(0);
