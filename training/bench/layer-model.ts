@@ -2,12 +2,14 @@
 import { DataType, encodeModel, floatTensor } from "../onnx/model-io.ts";
 import { Rng } from "../util/rng.ts";
 
+/** A float tensor's value info; a string dimension is symbolic. */
+function info(name: string, dims: (number | string)[]) {
+  return { name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } } };
+}
+
 export function layerModel(k: number, n: number, seed = 7): Uint8Array {
   const rng = new Rng(seed);
   const weight = Float32Array.from({ length: k * n }, () => rng.normal() / Math.sqrt(k));
-  const info = (name: string, dims: (number | string)[]) => ({
-    name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
-  });
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 17 }],
@@ -30,9 +32,6 @@ export function convLayerModel(channels: number, spatial: number, depthwise = fa
   const perGroup = depthwise ? 1 : channels;
   const weight = Float32Array.from({ length: channels * perGroup * 9 }, () => rng.normal() / Math.sqrt(perGroup * 9));
   const bias = Float32Array.from({ length: channels }, () => rng.normal() * 0.1);
-  const info = (name: string, dims: (number | string)[]) => ({
-    name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
-  });
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 17 }],

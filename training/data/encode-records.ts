@@ -38,17 +38,5 @@ export function encodeInMemory(allRecords: DataRecord[], request: SchemaRequest,
     const row = raw.data.subarray(r * raw.cols, (r + 1) * raw.cols);
     placer.place(row, labels ? labels[r] : 0, values?.data.subarray(r * values.cols, (r + 1) * values.cols));
   }
-  return {
-    schema,
-    columns,
-    rowsRead: allRecords.length,
-    droppedRows,
-    sizes: placer.split.sizes,
-    store: placer.store,
-    labels: placer.labels,
-    targets: placer.targets,
-    preprocessing: placer.preprocessing(),
-    targetScaling: placer.targetScaling(),
-    badValues: [],
-  };
+  return placer.encoded({ schema, columns, rowsRead: allRecords.length, droppedRows, badValues: [] });
 }

@@ -131,6 +131,12 @@ export class RowPlacer {
     return { fill, mean, std };
   }
 
+  /** The data once every row is placed: what the reading side knows, plus what the placer holds. */
+  encoded(read: Pick<EncodedData, "schema" | "columns" | "rowsRead" | "droppedRows" | "badValues">): EncodedData {
+    const { sizes } = this.split;
+    return { ...read, sizes, store: this.store, labels: this.labels, targets: this.targets, preprocessing: this.preprocessing(), targetScaling: this.targetScaling() };
+  }
+
   targetScaling(): TargetScaling | undefined {
     if (this.labels) return undefined;
     const mean = new Float32Array(this.targetCols);

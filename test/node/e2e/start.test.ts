@@ -7,8 +7,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { claimablePort } from "../../../scripts/registry/local-server.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseFeatureSchema } from "../../../functions/registry/feature-schema.ts";
 import { DEFAULT_MODEL_DATA, DEFAULT_MODEL_NAME, DEFAULT_MODEL_QUANTIZATION } from "../../../scripts/registry/default-model.ts";
@@ -21,14 +21,6 @@ interface Started {
   child: ChildProcess;
   stdout: string;
   stderr: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Runs `maas start` until it has printed its answer (or exited). */
@@ -70,7 +62,7 @@ describe("npm start on a fresh store", () => {
 
   beforeAll(async () => {
     state = await tempDir("maas-start-");
-    port = await freePort();
+    port = await claimablePort(0);
     first = await start(state.path, port);
   }, 180_000);
 

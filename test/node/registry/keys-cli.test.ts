@@ -7,8 +7,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { claimablePort } from "../../../scripts/registry/local-server.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mlpModel } from "../../fixtures/models.ts";
 import { maxAbsDiff, referenceProbs, REPO, ROWS, runCli, runOk, tempDir, v2Request, writeModel } from "./helpers.ts";
@@ -67,14 +67,6 @@ describe("maas keys create", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** `maas serve` until it says where it serves. */
 function serve(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(REPO, "scripts/cli.ts"), "serve", ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -108,7 +100,7 @@ describe("maas serve --require-key --keys", () => {
     const keys = join(dir.path, "keys.json");
     aliceKey = JSON.parse((await runOk(["keys", "create", "--name", "alice", "--models", "mlp", "--file", keys, "--json"])).stdout).key;
     rootKey = JSON.parse((await runOk(["keys", "create", "--name", "root", "--file", keys, "--json"])).stdout).key;
-    server = await serve(["--require-key", "--keys", keys, "--port", String(await freePort())], env);
+    server = await serve(["--require-key", "--keys", keys, "--port", String(await claimablePort(0))], env);
   }, 180_000);
 
   afterAll(async () => {
@@ -149,7 +141,7 @@ describe("maas serve --require-key --keys", () => {
     const repeated = join(dir.path, "repeated.json");
     const entries = JSON.parse(readFileSync(join(dir.path, "keys.json"), "utf8"));
     writeFileSync(repeated, JSON.stringify([entries[0], { ...entries[1], hash: entries[0].hash }]));
-    const run = await runCli(["serve", "--require-key", "--keys", repeated, "--port", String(await freePort())], env);
+    const run = await runCli(["serve", "--require-key", "--keys", repeated, "--port", String(await claimablePort(0))], env);
     expectRefusal(run, /--keys .*repeated\.json: the keys file is malformed at 1\.hash: the same hash as entry 0/);
   });
 });

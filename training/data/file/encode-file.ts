@@ -179,17 +179,5 @@ async function encodeRows(engine: Engine, source: FileSource, rows: () => string
   });
   const where = await locateRows(source.path, source.format, found.map((b) => b.row), sampled);
   const badValues: BadValue[] = found.map((b, i) => ({ at: where[i], column: features[b.feature].name, value: b.value }));
-  return {
-    schema,
-    columns,
-    rowsRead: file.rowsRead,
-    droppedRows: file.droppedRows,
-    sizes: placer.split.sizes,
-    store: placer.store,
-    labels: placer.labels,
-    targets: placer.targets,
-    preprocessing: placer.preprocessing(),
-    targetScaling: placer.targetScaling(),
-    badValues,
-  };
+  return placer.encoded({ schema, columns, rowsRead: file.rowsRead, droppedRows: file.droppedRows, badValues });
 }
