@@ -51,7 +51,10 @@ describe("maas keys create", () => {
     expectRefusal(await runCli(["keys", "create", "--name", "alice", "--file", file]), new RegExp(`already has a key named "alice"`));
     expectRefusal(await runCli(["keys", "create", "--name", "carol", "--tier", "gold", "--file", file]), /invalid tier/);
     expectRefusal(await runCli(["keys", "create", "--name", "carol", "--models", ",", "--file", file]), /--models needs at least one model name/);
-    expectRefusal(await runCli(["keys", "create", "--file", file]), /--name is required/);
+    // A usage error: one line too, exit 2 (the CLI's convention).
+    const noName = await runCli(["keys", "create", "--file", file]);
+    expect(noName.code, noName.stderr).toBe(2);
+    expect(noName.stderr).toMatch(/^maas keys: --name NAME is required \(see maas keys --help\)\n$/);
     expect(readFileSync(file, "utf8")).toBe(before);
 
     const broken = join(dir.path, "broken.json");
