@@ -31,7 +31,7 @@ describe("maas push and the Worker's memory budget", () => {
   it("warns on stderr, still publishes, and says so in --json; a model that fits gets no warning", async () => {
     const big = await runOk(["push", files.int8, "--name", "wide", "--json"], env);
     expect(big.stderr).toMatch(
-      /^maas push: warning: wide version 1 would take ~4\d\.\d MiB of onnxruntime-web's memory \(a 9\.\d MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n$/,
+      /^maas push: warning: wide version 1 would take ~4\d\.\d MiB of onnxruntime-web's memory \(a 9\.\d MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n/, // then its CPU warning (cpu-per-request.test.ts)
     );
     expect(JSON.parse(big.stdout)).toMatchObject({ version: "1", overBudget: true });
     const small = await runCli(["push", files.small, "--name", "narrow"], env);
