@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { overBudgetWarning } from "../registry/budget-check.ts";
+import { isolateFit, isolateFitLine, overBudgetWarning } from "../registry/budget-check.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
@@ -115,6 +115,8 @@ export async function main(args: string[]): Promise<void> {
       overBudget: warning !== undefined,
       cpuMsBatch1: manifest.cpu?.batch1Ms ?? null,
       overFreePlanCpu: cpuWarning !== undefined,
+      isolatePeakBytes: isolateFit(manifest).peakBytes,
+      largestFittingFileBytes: isolateFit(manifest).largestFileBytes,
       warnings,
       seconds,
     };
@@ -126,6 +128,7 @@ export async function main(args: string[]): Promise<void> {
   const cpu = manifest.cpu ? `, ~${manifest.cpu.batch1Ms.toFixed(2)} ms CPU per batch-1 request` : "";
   const moved = result.aliasesMoved.length ? `; ${result.aliasesMoved.map((a) => a.alias).join(", ")} -> ${manifest.version}` : "";
   process.stdout.write(
-    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}${cpu}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n`,
+    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}${cpu}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n` +
+      `  ${isolateFitLine(manifest)}\n`,
   );
 }
