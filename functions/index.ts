@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
+import { secureHeaders } from "./security/secure-headers.ts";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";

@@ -10,21 +10,32 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { perSettings } from "./per-settings.ts";
 
+/** A JSON string value, or null. */
+function jsonString(value: string | null | undefined): string {
+  return value == null ? "null" : JSON.stringify(value);
+}
+
+/**
+ * The line is concatenated field by field — the same JSON, keys and order as stringifying an object
+ * of them, without building that object (issue 17: the log was ~25 µs of a request).
+ */
 function logLine(c: Context<AppEnv>, started: number): string {
   const principal = c.get("principal");
   const served = c.get("servedModel");
-  return JSON.stringify({
-    at: new Date(started).toISOString(),
-    requestId: c.get("requestId"),
-    method: c.req.method,
-    path: c.req.path,
-    status: c.res.status,
-    model: served?.name ?? null,
-    version: served?.version ?? null,
-    key: principal?.kind === "key" ? principal.key.name : null,
-    durationMs: Date.now() - started,
-    timing: c.res.headers.get("Server-Timing"),
-  });
+  const res = c.res;
+  return (
+    '{"at":"' + new Date(started).toISOString() +
+    '","requestId":' + jsonString(c.get("requestId")) +
+    ',"method":' + jsonString(c.req.method) +
+    ',"path":' + jsonString(c.req.path) +
+    ',"status":' + res.status +
+    ',"model":' + jsonString(served?.name) +
+    ',"version":' + jsonString(served?.version) +
+    ',"key":' + jsonString(principal?.kind === "key" ? principal.key.name : null) +
+    ',"durationMs":' + (Date.now() - started) +
+    ',"timing":' + jsonString(res.headers.get("Server-Timing")) +
+    "}"
+  );
 }
 
 function logRequests(errorsOnly: boolean): MiddlewareHandler<AppEnv> {

@@ -69,6 +69,17 @@ export const componentSchemas: Record<string, JsonSchema> = {
           created_at: { type: "string", format: "date-time" },
           producer: { type: "object", properties: { name: { type: "string" }, version: { type: "string" } } },
           quantization: { type: "string" },
+          compression: {
+            type: "array",
+            description: "what maas quantize / prune / distill did, oldest first (shared/compression-record.ts)",
+            items: { type: "object", properties: { kind: { type: "string", enum: ["quantize", "prune", "distill"] } }, required: ["kind"] },
+          },
+          cpu: {
+            type: "object",
+            description: "CPU time per batch-1 request in onnxruntime-web, measured by maas push on the publishing machine",
+            properties: { batch1_ms: { type: "number", exclusiveMinimum: 0 }, runtime: { type: "string" } },
+            required: ["batch1_ms", "runtime"],
+          },
           metrics: numberMap,
           labels: { type: "array", items: { type: "string" } },
           feature_schema: { ...ref("FeatureSchema"), description: "models made by the edge-maas trainer: how raw records are encoded" },

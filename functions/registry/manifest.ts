@@ -47,6 +47,12 @@ export const manifestSchema = z.object({
    * back into fp32 (weight-only int8, int4, fp16). Absent in older manifests: `bytes` is charged.
    */
   memoryBytes: z.number().int().positive().optional(),
+  /**
+   * CPU time per batch-1 request in onnxruntime-web as the Worker runs it, measured by `maas push`
+   * on the publishing machine (scripts/registry/measure-cpu.ts). Absent in older manifests, and for
+   * models whose inputs the publisher cannot make up (strings).
+   */
+  cpu: z.object({ batch1Ms: z.number().positive(), runtime: z.string() }).optional(),
   platform: z.literal("onnx"),
   inputs: z.array(tensorSpecSchema).min(1),
   outputs: z.array(tensorSpecSchema).min(1),

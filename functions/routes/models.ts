@@ -49,6 +49,9 @@ async function metadata(c: Context<AppEnv>, name: string, version: string | unde
       created_at: manifest.createdAt,
       producer: manifest.producer,
       ...(manifest.quantization ? { quantization: manifest.quantization } : {}),
+      ...(manifest.compression ? { compression: manifest.compression } : {}),
+      // CPU time per batch-1 request in onnxruntime-web, as maas push measured it (older manifests: absent).
+      ...(manifest.cpu ? { cpu: { batch1_ms: manifest.cpu.batch1Ms, runtime: manifest.cpu.runtime } } : {}),
       ...(manifest.metrics ? { metrics: manifest.metrics } : {}),
       ...(manifest.labels ? { labels: manifest.labels } : {}),
       // What the trainer wrote into the ONNX file, for model cards (see trainerParameters above).

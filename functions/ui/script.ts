@@ -87,6 +87,25 @@ export const PLAYGROUND_SCRIPT = String.raw`
     return h("div", { class: "fact" }, h("div", { class: "k" }, label), h("div", { class: mono ? "v mono" : "v", title: title }, value));
   }
 
+  /** The manifest's compression record in a few words per step (as maas models prints it). */
+  function compressionText(steps) {
+    return steps.map(function (step) {
+      if (step.kind === "quantize") {
+        var blocks = [];
+        (step.layers || []).forEach(function (l) { if (l.blockSize && blocks.indexOf(l.blockSize) < 0) blocks.push(l.blockSize); });
+        blocks.sort(function (a, b) { return b - a; });
+        return step.mode + (blocks.length ? " (block" + (blocks.length > 1 ? "s " : " ") + blocks.join(", ") + ")" : "");
+      }
+      if (step.kind === "prune") return "pruned " + Math.round(step.sparsity * 100) + "% (" + step.scope + ")";
+      if (step.kind === "distill") return "distilled " + step.teacherParameters + " → " + step.studentParameters + " parameters";
+      return String(step.kind);
+    }).join(", then ");
+  }
+
+  function cpuText(cpu) {
+    return "~" + (cpu.batch1_ms < 0.1 ? cpu.batch1_ms.toFixed(3) : cpu.batch1_ms.toFixed(1)) + " ms per request (batch 1)";
+  }
+
   function tensorTable(title, specs) {
     return h("section", {},
       h("h3", {}, title),
@@ -271,6 +290,8 @@ export const PLAYGROUND_SCRIPT = String.raw`
       h("div", { class: "facts" },
         fact("size", formatBytes(p.bytes)),
         fact("quantization", p.quantization || "none recorded"),
+        p.compression && p.compression.length ? fact("compression", compressionText(p.compression)) : null,
+        fact("CPU", p.cpu ? cpuText(p.cpu) : "not measured", p.cpu ? "measured by maas push in " + p.cpu.runtime + "; the Workers free plan allows 10 ms" : undefined),
         fact("versions", entry.versions.length),
         fact("sha256", p.sha256 ? p.sha256.slice(0, 16) : "?", p.sha256, true)),
       h("div", { class: "columns" },

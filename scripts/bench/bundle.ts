@@ -10,9 +10,10 @@ export interface BundleSize {
   gzipBytes: number;
 }
 
-export function buildBundle(root: string, outDir: string): void {
+/** `config`: another wrangler.toml (the benchmark's peer Worker), bundled the same way. */
+export function buildBundle(root: string, outDir: string, config?: string): void {
   rmSync(outDir, { recursive: true, force: true });
-  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outDir], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", outDir, ...(config ? ["--config", config] : [])], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
 }
 
 /** Raw and gzip (level 9) size of what is uploaded: the script and its wasm module. */

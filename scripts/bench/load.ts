@@ -41,3 +41,9 @@ export async function measureLoad(options: LoadOptions, warmupSeconds: number): 
     failures: result.non2xx + result.errors + result.timeouts,
   };
 }
+
+/** The round with the median throughput (its latencies with it): one slow round on a shared machine does not decide. */
+export function medianRound(rounds: readonly LoadResult[]): LoadResult {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

@@ -5,22 +5,24 @@
  * here asserts a timing; goals are reported as met or not.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
 import { quantizeModel } from "../../training/compress/quantize.ts";
+import { generateApiKey, hashApiKey } from "../../functions/security/api-keys.ts";
 import { buildBundle, measureBundle } from "./bundle.ts";
 import { measureColdStart, medianColdStart } from "./cold-start.ts";
 import { publish, type Published } from "./disk-registry.ts";
 import { measureIsolatePeak, readIsolateMemory, type IsolateMemory } from "./isolate-memory.ts";
-import { measureLoad, type LoadResult } from "./load.ts";
+import { measureLoad, medianRound, type LoadResult } from "./load.ts";
 import { measureModelSwitch, switchBudgetMib, type SwitchModel } from "./model-switch.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
-import { evaluateGoals, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
-import { benchConfig, LOAD_SCENARIOS, requestBody, requestPath } from "./scenarios.ts";
+import { evaluateGoals, evaluateReported, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
+import { checkPeerAnswers } from "./peer-check.ts";
+import { benchConfig, LOAD_SCENARIOS, peerServes, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
 
@@ -40,6 +42,7 @@ const WORKER_PORT = 18787;
 const NODE_PORT = 18788;
 const BARE_PORT = 18789;
 const INSPECTOR_PORT = 18790;
+const PEER_PORT = 18791;
 /** Fresh processes per cold start figure (the median is reported). */
 const COLD_PROCESSES = 3;
 const started = Date.now();
@@ -54,6 +57,9 @@ const bundleDir = join(OUT, "bundle");
 process.env.PATH = `${BIN}:${process.env.PATH}`;
 buildBundle(ROOT, bundleDir);
 const bundle = measureBundle(bundleDir);
+step("building the peer Worker's bundle the same way (scripts/bench/peer-worker/)");
+const peerBundleDir = join(OUT, "peer-bundle");
+buildBundle(ROOT, peerBundleDir, join(import.meta.dirname, "peer-worker/wrangler.toml"));
 
 step("publishing the models into the directory store");
 const registryDir = join(OUT, "registry");
@@ -79,53 +85,81 @@ for (const mode of ["int8", "int8-dynamic"] as const) {
   const name = `cold-${mode}`;
   coldModels.push({ label: `${largest.label} ${mode}`, name, widths: largest.widths, bytes: bytes.byteLength, published: await publish(registryDir, name, bytes) });
 }
+// The peer reads each model's bytes from R2 under a plain key, as its developer would store them.
+mkdirSync(join(registryDir, "peer"), { recursive: true });
+for (const p of served) copyFileSync(p.blobPath, join(registryDir, "peer", `${p.name}.onnx`));
 const nodeModelsJson = join(OUT, "node-models.json");
 writeFileSync(nodeModelsJson, JSON.stringify(Object.fromEntries([...served, ...coldModels.map((m) => m.published)].map((p) => [p.name, p.blobPath]))));
 
 const wranglerToml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-const workerdConfig = (port: number, barePort?: number, codeOnly = false, budgetMib = 4096) =>
+// The load runs call the Worker as deployed: with an API key (anonymous calls refused), the
+// rate-limit bindings (a limit the load cannot reach), the request log on, request ids,
+// secure headers and Server-Timing (always on).
+const apiKey = generateApiKey();
+const AS_DEPLOYED = {
+  ALLOW_ANONYMOUS: "false",
+  API_KEYS: JSON.stringify([{ name: "bench", hash: await hashApiKey(apiKey), models: "*" }]),
+  REQUEST_LOG: "all",
+  BENCH_RATE_LIMIT: "1000000000/60",
+};
+const workerdConfig = (port: number, barePort?: number, codeOnly = false, budgetMib = 4096, asDeployed = false) =>
   writeWorkerdConfig({
     bundleDir,
     registryDir,
     port,
     barePort,
-    // Anonymous calls, no rate-limit bindings, and (by default) room for the 100 MB model in the session cache.
-    vars: { ALLOW_ANONYMOUS: "true", MODEL_CACHE_BUDGET_MB: String(budgetMib) },
+    ...(asDeployed ? { peer: { bundleDir: peerBundleDir, port: PEER_PORT } } : {}),
+    // Cold starts: anonymous calls, no rate-limit bindings, and (by default) room for the 100 MB model in the session cache.
+    vars: { ...(asDeployed ? AS_DEPLOYED : { ALLOW_ANONYMOUS: "true" }), MODEL_CACHE_BUDGET_MB: String(budgetMib) },
     compatibilityDate: compatibilityDateOf(wranglerToml),
-    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}.capnp`),
+    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}${asDeployed ? "-load" : ""}.capnp`),
     codeOnly,
   });
-const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number): Promise<ServerProcess> =>
+const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number, asDeployed = false): Promise<ServerProcess> =>
   startServer(
     join(BIN, "workerd"),
-    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
+    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
     port,
     "/v2/health/live",
   );
 const startNode = (port: number): Promise<ServerProcess> =>
   startServer(process.execPath, [join(import.meta.dirname, "node-server.ts"), String(port), nodeModelsJson], port, "/v2/health/live");
 
-step("load runs: worker and node, alternating per scenario");
+step(`load runs: worker, peer worker and node taking turns, ${config.rounds} round(s) per scenario`);
 const load: LoadRow[] = [];
 let bareWorkerdPing: LoadResult | undefined;
 {
-  const worker = await startWorker(WORKER_PORT, BARE_PORT);
+  const worker = await startWorker(WORKER_PORT, BARE_PORT, false, undefined, undefined, true);
   const node = await startNode(NODE_PORT);
+  const peerUrl = `http://127.0.0.1:${PEER_PORT}`;
   try {
+    step("  checking the peer's and the Worker's answers against onnxruntime-node's");
+    await checkPeerAnswers({ worker: worker.baseUrl, peer: peerUrl, node: node.baseUrl }, config.small, `Bearer ${apiKey}`);
     for (const scenario of LOAD_SCENARIOS) {
       const widths = scenario.model === "large" ? config.large : config.small;
-      const request = requestBody(scenario, widths);
+      const request = requestBody(scenario, widths, { authorization: `Bearer ${apiKey}` });
       const durationSeconds = config.durationSeconds * (scenario.durationFactor ?? 1);
-      const row: LoadRow = { scenario: scenario.name, connections: scenario.connections, durationSeconds } as LoadRow;
-      for (const [side, server] of [["worker", worker], ["node", node]] as const) {
-        step(`  ${scenario.name} on ${side}`);
-        row[side] = await measureLoad({ url: server.baseUrl + requestPath(scenario), ...request, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
+      const sides = [["worker", worker.baseUrl], ...(peerServes(scenario) ? [["peer", peerUrl]] : []), ["node", node.baseUrl]] as ["worker" | "peer" | "node", string][];
+      const rounds: Partial<Record<"worker" | "peer" | "node" | "bare", LoadResult[]>> = {};
+      for (let round = 0; round < config.rounds; round++) {
+        for (const [side, baseUrl] of sides) {
+          step(`  ${scenario.name} on ${side}${config.rounds > 1 ? `, round ${round + 1}` : ""}`);
+          (rounds[side] ??= []).push(await measureLoad({ url: baseUrl + requestPath(scenario), ...request, connections: scenario.connections, durationSeconds }, config.warmupSeconds));
+        }
+        if (!scenario.model) {
+          step("  ping on a bare worker in the same workerd");
+          (rounds.bare ??= []).push(await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds }, config.warmupSeconds));
+        }
       }
-      load.push(row);
-      if (!scenario.model) {
-        step("  ping on a bare worker in the same workerd");
-        bareWorkerdPing = await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds }, config.warmupSeconds);
-      }
+      load.push({
+        scenario: scenario.name,
+        connections: scenario.connections,
+        durationSeconds,
+        worker: medianRound(rounds.worker!),
+        ...(rounds.peer ? { peer: medianRound(rounds.peer) } : {}),
+        node: medianRound(rounds.node!),
+      });
+      if (rounds.bare) bareWorkerdPing = medianRound(rounds.bare);
     }
   } finally {
     await worker.stop();
@@ -197,7 +231,14 @@ const results: BenchResults = {
     loadAverageAtEnd: loadavg(),
     note: "shared machine: other processes may run during the benchmark; compare ratios from the same run",
   },
-  config: { ...config, loadGenerator: "autocannon (in the benchmark's process), loopback", smallParameters: small.parameters, largeParameters: large.parameters, largeBytes: large.bytes.byteLength },
+  config: {
+    ...config,
+    loadGenerator: "autocannon (in the benchmark's process), loopback",
+    workerAsDeployed: "API key (Bearer), rate-limit bindings RATE_LIMIT_KEY/RATE_LIMIT_IP (in-isolate fixed window, limit 1e9/60 s), REQUEST_LOG=all, request ids, secure headers, Server-Timing",
+    smallParameters: small.parameters,
+    largeParameters: large.parameters,
+    largeBytes: large.bytes.byteLength,
+  },
   bundle,
   load,
   bareWorkerdPing: bareWorkerdPing!,
@@ -209,6 +250,7 @@ const results: BenchResults = {
   durationSeconds: 0,
 };
 results.goals = evaluateGoals(results);
+results.reported = evaluateReported(results);
 results.durationSeconds = (Date.now() - started) / 1000;
 
 writeFileSync(resolve(ROOT, values.out!), `${JSON.stringify(results, null, 2)}\n`);

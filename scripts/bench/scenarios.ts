@@ -14,6 +14,8 @@ export interface BenchConfig {
   cold: { label: string; widths: readonly number[] }[];
   /** Runs per quantization mode for the ORT web-vs-node timing. */
   ortRuns: number;
+  /** Load rounds per scenario, the servers taking turns in each; the median round is reported. */
+  rounds: number;
 }
 
 export function benchConfig(quick: boolean): BenchConfig {
@@ -29,6 +31,7 @@ export function benchConfig(quick: boolean): BenchConfig {
           { label: "25 MB", widths: [1024, 3072, 1024] },
         ],
         ortRuns: 10,
+        rounds: 1,
       }
     : {
         quick,
@@ -42,6 +45,7 @@ export function benchConfig(quick: boolean): BenchConfig {
           { label: "100 MB", widths: [1024, 4096, 4096, 1024] },
         ],
         ortRuns: 30,
+        rounds: 3,
       };
 }
 
@@ -67,6 +71,11 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
   { name: "large MLP, batch 64, binary", model: "large", batch: 64, connections: 1, durationFactor: 3, binary: true },
 ];
 
+/** The peer Worker serves JSON inference only (one route). */
+export function peerServes(scenario: LoadScenario): boolean {
+  return scenario.model !== undefined && !scenario.binary;
+}
+
 export function requestPath(scenario: LoadScenario): string {
   return scenario.model ? `/v2/models/${scenario.model}/infer` : "/v2/health/live";
 }
@@ -76,15 +85,16 @@ export interface RequestBody {
   headers: Record<string, string>;
 }
 
-export function requestBody(scenario: LoadScenario, widths: readonly number[]): RequestBody | undefined {
+/** `headers`: sent with every inference request (the API key); the ping goes without. */
+export function requestBody(scenario: LoadScenario, widths: readonly number[], headers: Record<string, string> = {}): RequestBody | undefined {
   if (!scenario.model || !scenario.batch) return undefined;
   const shape = [scenario.batch, widths[0]];
   const rows = inputRows(widths, scenario.batch);
   if (!scenario.binary) {
-    return { body: JSON.stringify({ inputs: [{ name: "x", shape, datatype: "FP32", data: rows }] }), headers: { "content-type": "application/json" } };
+    return { body: JSON.stringify({ inputs: [{ name: "x", shape, datatype: "FP32", data: rows }] }), headers: { ...headers, "content-type": "application/json" } };
   }
   const values = new Uint8Array(new Float32Array(rows).buffer);
   const header = { parameters: { binary_data_output: true }, inputs: [{ name: "x", shape, datatype: "FP32", parameters: { binary_data_size: values.byteLength } }] };
   const { body, headerLength } = binaryBody(JSON.stringify(header), [values]);
-  return { body: Buffer.from(body), headers: { "content-type": "application/octet-stream", [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) } };
+  return { body: Buffer.from(body), headers: { ...headers, "content-type": "application/octet-stream", [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) } };
 }

@@ -16,6 +16,11 @@ export interface WorkerdConfigOptions {
    * recompiles ~800 functions, ~45 ms).
    */
   barePort?: number;
+  /**
+   * Also run the peer Worker (scripts/bench/peer-worker/, built into this directory) on
+   * `peer.port`, in the same process and with the same store: the same runtime as ours.
+   */
+  peer?: { bundleDir: string; port: number };
   /** Worker vars (text bindings). */
   vars: Record<string, string>;
   compatibilityDate: string;
@@ -40,30 +45,41 @@ function codeOnlyWorker(wasmFiles: string[]): string {
 export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
   // capnp `embed` paths are relative to the config file.
   const embed = (file: string) => `embed ${JSON.stringify(relative(dirname(resolve(options.path)), resolve(file)))}`;
-  const wasm = readdirSync(options.bundleDir).filter((f) => f.endsWith(".wasm"));
-  const wasmModules = wasm.map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(options.bundleDir, file))})`);
+  const wasmOf = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".wasm"));
+  const wasmModules = (dir: string) => wasmOf(dir).map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(dir, file))})`);
+  const bundleModules = (dir: string) => [`(name = "bench-entry.js", esModule = ${embed(ENTRY)})`, `(name = "index.js", esModule = ${embed(resolve(dir, "index.js"))})`, ...wasmModules(dir)];
   const modules = options.codeOnly
-    ? [`(name = "code-only.js", esModule = ${JSON.stringify(codeOnlyWorker(wasm))})`, ...wasmModules]
-    : [`(name = "bench-entry.js", esModule = ${embed(ENTRY)})`, `(name = "index.js", esModule = ${embed(resolve(options.bundleDir, "index.js"))})`, ...wasmModules];
+    ? [`(name = "code-only.js", esModule = ${JSON.stringify(codeOnlyWorker(wasmOf(options.bundleDir)))})`, ...wasmModules(options.bundleDir)]
+    : bundleModules(options.bundleDir);
   const bindings = [
     `(name = "FILES", service = "files")`,
     ...Object.entries(options.vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`),
   ];
+  const peer = options.peer;
   const text = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
     (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),${options.barePort ? `
-    (name = "bare", worker = .bare),` : ""}
+    (name = "bare", worker = .bare),` : ""}${peer ? `
+    (name = "peer", worker = .peer),` : ""}
   ],
   sockets = [
     (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main"),${options.barePort ? `
-    (name = "bare", address = "127.0.0.1:${options.barePort}", http = (), service = "bare"),` : ""}
+    (name = "bare", address = "127.0.0.1:${options.barePort}", http = (), service = "bare"),` : ""}${peer ? `
+    (name = "peer", address = "127.0.0.1:${peer.port}", http = (), service = "peer"),` : ""}
   ],
 );
 ${options.barePort ? `const bare :Workerd.Worker = (
   modules = [(name = "bare.js", esModule = ${JSON.stringify(BARE_WORKER)})],
   compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
+);
+` : ""}${peer ? `const peer :Workerd.Worker = (
+  modules = [
+    ${bundleModules(peer.bundleDir).join(",\n    ")}
+  ],
+  compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
+  bindings = [(name = "FILES", service = "files")],
 );
 ` : ""}const worker :Workerd.Worker = (
   modules = [

@@ -37,11 +37,41 @@ function diskBucket(files) {
   };
 }
 
+/**
+ * The Workers rate-limiting binding's contract (`limit({ key })` → `{ success }`), counted per key in
+ * fixed windows in the isolate — the same bookkeeping miniflare does, without its Durable Object
+ * round trip, which the deployed binding (a local counter) does not make either.
+ */
+function fixedWindowLimiter(limit, periodSeconds) {
+  const counts = new Map();
+  let window = -1;
+  return {
+    async limit({ key }) {
+      const now = Math.floor(Date.now() / (periodSeconds * 1000));
+      if (now !== window) {
+        counts.clear();
+        window = now;
+      }
+      const count = counts.get(key) ?? 0;
+      if (count >= limit) return { success: false };
+      counts.set(key, count + 1);
+      return { success: true };
+    },
+  };
+}
+
+/** BENCH_RATE_LIMIT = "LIMIT/PERIOD_SECONDS": the rate-limit bindings of wrangler.toml, with that limit. */
+function rateLimitBindings(env) {
+  if (!env.BENCH_RATE_LIMIT) return {};
+  const [limit, period] = env.BENCH_RATE_LIMIT.split("/").map(Number);
+  return { RATE_LIMIT_KEY: fixedWindowLimiter(limit, period), RATE_LIMIT_IP: fixedWindowLimiter(limit, period) };
+}
+
 // One env object for the isolate's life: the Worker caches its settings per env identity.
 let wrapped;
 export default {
   fetch(request, env, ctx) {
-    wrapped ??= { ...env, MODELS: diskBucket(env.FILES) };
+    wrapped ??= { ...env, ...rateLimitBindings(env), MODELS: diskBucket(env.FILES) };
     return worker.fetch(request, wrapped, ctx);
   },
 };

@@ -1,4 +1,7 @@
-/** maas models [--local | --remote] [--json] — names, versions (sizes, what compression made them), aliases. */
+/**
+ * maas models [--local | --remote] [--json] — names, versions (sizes, what compression made them,
+ * CPU per batch-1 request as measured by maas push), aliases.
+ */
 import { UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { describeTarget } from "../registry/alias-ops.ts";
@@ -18,6 +21,11 @@ function howStored(v: ModelListing["versions"][number]): string {
   return v.compression?.length ? describeCompression(v.compression) : (v.quantization ?? "-");
 }
 
+/** The CPU time maas push measured (older versions: not measured). */
+function cpuPerRequest(v: ModelListing["versions"][number]): string {
+  return v.cpu ? `cpu ${v.cpu.batch1Ms < 0.1 ? v.cpu.batch1Ms.toFixed(3) : v.cpu.batch1Ms.toFixed(1)} ms/request (batch 1)` : "cpu not measured";
+}
+
 function text(models: ModelListing[], where: string): string {
   if (!models.length) return `no models in ${where}\n`;
   const lines: string[] = [];
@@ -26,7 +34,7 @@ function text(models: ModelListing[], where: string): string {
     for (const v of model.versions) {
       const holders = model.aliases.filter((a) => a.version === v.version || a.split?.some((s) => s.version === v.version)).map((a) => a.alias);
       lines.push(
-        `  version ${v.version.padEnd(8)} ${formatBytes(v.bytes).padStart(10)}  ${howStored(v)}  ${v.createdAt}  sha256 ${v.sha256.slice(0, 12)}` +
+        `  version ${v.version.padEnd(8)} ${formatBytes(v.bytes).padStart(10)}  ${howStored(v)}  ${cpuPerRequest(v)}  ${v.createdAt}  sha256 ${v.sha256.slice(0, 12)}` +
           (holders.length ? `  <- ${holders.join(", ")}` : ""),
       );
     }

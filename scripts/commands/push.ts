@@ -3,18 +3,21 @@
  *
  * What maas quantize / prune / distill did is read from the file's metadata (maas.compression) and
  * recorded in the manifest (`compression`, and `quantization` from the last quantize step).
- * Publishes blob → manifest → aliases (scripts/registry/publish.ts). MAAS_PUSH_PAUSE_AT=after-blob
+ * Publishes blob → manifest → aliases (scripts/registry/publish.ts). A new version's batch-1 CPU
+ * time in onnxruntime-web is measured and recorded (scripts/registry/measure-cpu.ts); push warns
+ * when it is over the Workers free plan's 10 ms. MAAS_PUSH_PAUSE_AT=after-blob
  * or after-manifest makes the push stop there and wait, so a test can kill it mid-publish.
  */
 import { readFile } from "node:fs/promises";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
-import { overBudgetWarning } from "../registry/budget-check.ts";
+import { isolateFit, isolateFitLine, overBudgetWarning } from "../registry/budget-check.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
 import { describeCompression } from "../../shared/compression-record.ts";
 import { InvalidModelError } from "../registry/inspect-model.ts";
+import { cpuLimitWarning } from "../registry/measure-cpu.ts";
 
 export const usage = `usage: maas push FILE --name NAME [options]
   --name NAME             the model's name
@@ -69,6 +72,7 @@ export async function main(args: string[]): Promise<void> {
   });
   const started = performance.now();
   let where = "";
+  let cpuError: string | undefined;
   const result = await asUserErrors(() =>
     withRegistry(values, async (opened) => {
       // onnxruntime loads it first: a model that cannot be served is refused before the store is written.
@@ -80,6 +84,7 @@ export async function main(args: string[]): Promise<void> {
           version: values.version,
           aliases: values.alias,
           quantization: values.quantization,
+          measureCpu: { onError: (message) => (cpuError = message) },
           onStep: pauseIfAsked,
         });
       } catch (error) {
@@ -91,7 +96,10 @@ export async function main(args: string[]): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const { manifest } = result;
   const warning = overBudgetWarning(manifest);
-  if (warning) process.stderr.write(`maas push: ${warning}\n`);
+  const cpuWarning = cpuLimitWarning(manifest);
+  const cpuNote = cpuError === undefined ? undefined : `note: the CPU time per request could not be measured in onnxruntime-web: ${cpuError}`;
+  const warnings = [warning, cpuWarning, cpuNote].filter((w): w is string => w !== undefined);
+  for (const line of warnings) process.stderr.write(`maas push: ${line}\n`);
   if (values.json) {
     const summary = {
       name: manifest.name,
@@ -105,6 +113,11 @@ export async function main(args: string[]): Promise<void> {
       quantization: manifest.quantization ?? null,
       compression: manifest.compression ?? [],
       overBudget: warning !== undefined,
+      cpuMsBatch1: manifest.cpu?.batch1Ms ?? null,
+      overFreePlanCpu: cpuWarning !== undefined,
+      isolatePeakBytes: isolateFit(manifest).peakBytes,
+      largestFittingFileBytes: isolateFit(manifest).largestFileBytes,
+      warnings,
       seconds,
     };
     return void process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -112,8 +125,10 @@ export async function main(args: string[]): Promise<void> {
   const blob = result.blobUploaded ? "blob uploaded" : "identical blob already stored";
   const version = result.manifestWritten ? "" : " (already published; nothing new)";
   const compression = manifest.compression?.length ? `, ${describeCompression(manifest.compression)}` : manifest.quantization ? `, ${manifest.quantization}` : "";
+  const cpu = manifest.cpu ? `, ~${manifest.cpu.batch1Ms.toFixed(2)} ms CPU per batch-1 request` : "";
   const moved = result.aliasesMoved.length ? `; ${result.aliasesMoved.map((a) => a.alias).join(", ")} -> ${manifest.version}` : "";
   process.stdout.write(
-    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n`,
+    `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}${cpu}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n` +
+      `  ${isolateFitLine(manifest)}\n`,
   );
 }

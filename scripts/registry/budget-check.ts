@@ -32,3 +32,35 @@ export function overBudgetWarning(manifest: Manifest, wranglerToml = readFileSyn
     `maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory`
   );
 }
+
+/** A Cloudflare isolate's memory limit. */
+export const ISOLATE_LIMIT_BYTES = 128 * MIB;
+/**
+ * onnxruntime-web's own start in the isolate (JS heap + wasm memory, read through workerd's
+ * inspector by `npm run bench`): what every model's memory comes on top of.
+ */
+export const ORT_BASE_BYTES = 25 * MIB;
+
+export interface IsolateFit {
+  /** The isolate's estimated peak while the model loads: ORT's base + the blob + ORT's copy of the weights. */
+  peakBytes: number;
+  /** The largest file stored the same way (same memory per file byte) whose peak fits 128 MB. */
+  largestFileBytes: number;
+  fits: boolean;
+}
+
+export function isolateFit(manifest: Manifest): IsolateFit {
+  const perFileByte = (manifest.bytes + memoryCharge(manifest)) / manifest.bytes;
+  const peakBytes = ORT_BASE_BYTES + manifest.bytes + memoryCharge(manifest);
+  return { peakBytes, largestFileBytes: Math.floor((ISOLATE_LIMIT_BYTES - ORT_BASE_BYTES) / perFileByte), fits: peakBytes <= ISOLATE_LIMIT_BYTES };
+}
+
+/** One line: whether the model fits a 128 MB isolate, and the largest file stored like it that does. */
+export function isolateFitLine(manifest: Manifest): string {
+  const fit = isolateFit(manifest);
+  const stored = manifest.quantization ?? "as this one";
+  return (
+    `${fit.fits ? "fits" : "does not fit"} a 128 MB isolate: ~${(fit.peakBytes / MIB).toFixed(0)} MiB at its peak while loading ` +
+    `(onnxruntime-web's ~${ORT_BASE_BYTES / MIB} MiB + the file + its weights in ORT); files stored ${stored === "as this one" ? stored : `as ${stored}`} fit up to ~${(fit.largestFileBytes / 1e6).toFixed(0)} MB`
+  );
+}

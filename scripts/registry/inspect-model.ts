@@ -12,6 +12,7 @@ import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
+import { measureBatch1Cpu } from "./measure-cpu.ts";
 
 export interface OnnxDescription {
   inputs: TensorSpec[];
@@ -97,10 +98,27 @@ function trainerExtras(metadata: Record<string, string>): Pick<Manifest, "labels
   return extras;
 }
 
-export async function manifestFor(
-  bytes: Uint8Array,
-  options: { name: string; version: string; quantization?: string; createdAt?: Date },
-): Promise<Manifest> {
+export interface ManifestOptions {
+  name: string;
+  version: string;
+  quantization?: string;
+  createdAt?: Date;
+  /** Measure the batch-1 CPU time in onnxruntime-web (measure-cpu.ts); a failure is reported here and leaves it out. */
+  measureCpu?: { onError(message: string): void };
+}
+
+async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], options: ManifestOptions): Promise<Pick<Manifest, "cpu">> {
+  if (!options.measureCpu) return {};
+  try {
+    const cpu = await measureBatch1Cpu(bytes, inputs);
+    return cpu ? { cpu } : {};
+  } catch (error) {
+    options.measureCpu.onError(String((error as Error).message).split("\n")[0]);
+    return {};
+  }
+}
+
+export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): Promise<Manifest> {
   const description = await describeOnnx(bytes);
   const parsed = manifestSchema.safeParse({
     schemaVersion: 1,
@@ -109,6 +127,7 @@ export async function manifestFor(
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
     memoryBytes: estimateHeapBytes(bytes),
+    ...(await cpuExtras(bytes, description.inputs, options)),
     platform: "onnx",
     inputs: description.inputs,
     outputs: description.outputs,

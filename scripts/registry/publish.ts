@@ -7,7 +7,7 @@
 import { DEFAULT_ALIAS, isValidName } from "../../functions/registry/layout.ts";
 import type { AliasRecord, Manifest } from "../../functions/registry/manifest.ts";
 import { listManifests, moveAlias, readAlias, readManifest, writeBlob, writeManifest, type RegistryBucket } from "../../functions/registry/store.ts";
-import { manifestFor, sha256Hex } from "./inspect-model.ts";
+import { manifestFor, sha256Hex, type ManifestOptions } from "./inspect-model.ts";
 
 export class PublishError extends Error {
   override name = "PublishError";
@@ -24,6 +24,8 @@ export interface PublishRequest {
   /** Default: ["latest"]. */
   aliases?: string[];
   quantization?: string;
+  /** Measure the new version's batch-1 CPU time in onnxruntime-web for its manifest (maas push does). */
+  measureCpu?: ManifestOptions["measureCpu"];
   /** Called after each step (awaited): progress, or a test's pause. */
   onStep?: (step: PublishStep) => Promise<void> | void;
 }
@@ -66,7 +68,7 @@ export async function publishModel(bucket: RegistryBucket, request: PublishReque
     throw new PublishError(`${name} version ${version} is already published with other bytes (sha256 ${existing.sha256.slice(0, 12)}…); versions are immutable, push a new version`);
   }
   // Loads the model in onnxruntime-node: an unloadable file is refused before anything is written.
-  const manifest = existing ?? (await manifestFor(bytes, { name, version, quantization: request.quantization }));
+  const manifest = existing ?? (await manifestFor(bytes, { name, version, quantization: request.quantization, measureCpu: request.measureCpu }));
 
   const blobUploaded = await writeBlob(bucket, name, sha256, bytes);
   await request.onStep?.("after-blob");

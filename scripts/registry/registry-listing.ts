@@ -4,7 +4,7 @@ import { listAliases, listManifests, listModelNames, type RegistryBucket } from 
 
 export interface ModelListing {
   name: string;
-  versions: Array<Pick<Manifest, "version" | "sha256" | "bytes" | "createdAt" | "quantization" | "compression" | "producer">>;
+  versions: Array<Pick<Manifest, "version" | "sha256" | "bytes" | "createdAt" | "quantization" | "compression" | "producer" | "cpu">>;
   aliases: Array<Pick<AliasRecord, "alias" | "version" | "split" | "updatedAt"> & { history: string[] }>;
 }
 
@@ -15,7 +15,16 @@ export async function listRegistry(bucket: RegistryBucket): Promise<ModelListing
       const [manifests, aliases] = await Promise.all([listManifests(bucket, name), listAliases(bucket, name)]);
       return {
         name,
-        versions: manifests.map(({ version, sha256, bytes, createdAt, quantization, compression, producer }) => ({ version, sha256, bytes, createdAt, quantization, ...(compression ? { compression } : {}), producer })),
+        versions: manifests.map(({ version, sha256, bytes, createdAt, quantization, compression, producer, cpu }) => ({
+          version,
+          sha256,
+          bytes,
+          createdAt,
+          quantization,
+          ...(compression ? { compression } : {}),
+          producer,
+          ...(cpu ? { cpu } : {}),
+        })),
         aliases: aliases
           .sort((a, b) => a.alias.localeCompare(b.alias))
           .map((a) => ({ alias: a.alias, version: a.version, ...(a.split ? { split: a.split } : {}), updatedAt: a.updatedAt, history: a.history.map((h) => h.version) })),

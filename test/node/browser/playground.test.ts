@@ -4,7 +4,7 @@
  * shows one model's card at a time (picked in the sidebar, kept in the URL hash), picks a version
  * or alias on the card, sends a raw record from the form and shows the label onnxruntime-node gives
  * for the same record on the same file, shows the API's 400 for a record the feature schema
- * refuses, and is usable at 375 px. Saves test-results/playground.png.
+ * refuses, shows what maas push measured (CPU per request) and the compression record, and is usable at 375 px. Saves test-results/playground.png.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +18,22 @@ import { readRecords } from "../../../training/data/read-records.ts";
 import { trainFromRecords } from "../../../training/pipeline.ts";
 import { fileMissing } from "../../fixtures/tools.ts";
 import { referencePredictions, serveIris, type ServedIris } from "./served-iris.ts";
+import { COMPRESSION_KEY, type CompressionStep } from "../../../shared/compression-record.ts";
+import { decodeModel, encodeModel } from "../../../training/onnx/model-io.ts";
+import { mlpModel } from "../../fixtures/models.ts";
+
+/** A record as maas prune then maas quantize leave it in the file. */
+const COMPRESSION: CompressionStep[] = [
+  { kind: "prune", sparsity: 0.5, scope: "layer", sourceSha256: "c".repeat(64), layers: [{ weight: "W1", sparsity: 0.5 }] },
+  { kind: "quantize", mode: "int8-dynamic", sourceSha256: "d".repeat(64), layers: [{ weight: "W1", scheme: "per-channel" }] },
+];
+
+/** The mlp fixture carrying that record, as maas push publishes it: with its CPU time measured. */
+async function publishCarded(bucket: Parameters<typeof publishModel>[0]): Promise<void> {
+  const proto = decodeModel(mlpModel(9));
+  proto.metadataProps = [...(proto.metadataProps ?? []), { key: COMPRESSION_KEY, value: JSON.stringify(COMPRESSION) }];
+  await publishModel(bucket, { bytes: encodeModel(proto), name: "tiny-compressed", measureCpu: { onError: (message) => { throw new Error(message); } } });
+}
 
 /** Feature names as long as real ones get (the wine data's od280/od315_of_diluted_wines, and longer). */
 const LONG_NAMES = ["od280_od315_of_diluted_wines_absorbance_ratio", "proanthocyanins_concentration_in_milligrams_per_litre", "x"];
@@ -49,6 +65,7 @@ describe.skipIf(chromiumMissing)(`playground page ${chromiumMissing ?? ""}`, () 
         candidate = await quick(await readRecords(DEFAULT_DATASET.path), ["--epochs", "8", "--seed", "2"]);
         await publishModel(bucket, { bytes: candidate, name: "iris", aliases: ["candidate"] });
         await publishModel(bucket, { bytes: await quick(longNameRecords(), ["x.csv", "--target", "label", "--epochs", "3"]), name: "long-names" });
+        await publishCarded(bucket);
       },
     });
     profile = await mkdtemp(join(tmpdir(), "maas-chromium-"));
@@ -121,6 +138,22 @@ describe.skipIf(chromiumMissing)(`playground page ${chromiumMissing ?? ""}`, () 
     expect(consoleErrors).toEqual([]);
   });
 
+  it("shows the CPU time per request maas push measured and the compression record; a version without them says so", async () => {
+    await page.goto(served.server.url + "/#model=tiny-compressed");
+    const carded = page.locator('article.card[data-model="tiny-compressed"]');
+    await carded.waitFor();
+    const text = (await carded.locator(".facts").textContent())!;
+    expect(text).toContain("compressionpruned 50% (layer), then int8-dynamic");
+    expect(text).toMatch(/CPU~\d+\.\d+ ms per request \(batch 1\)/);
+    await page.goto(served.server.url + "/#model=mlp");
+    const mlp = page.locator('article.card[data-model="mlp"]');
+    await mlp.waitFor();
+    const plain = (await mlp.locator(".facts").textContent())!;
+    expect(plain).toContain("CPUnot measured");
+    expect(plain).not.toContain("compression");
+    expect(consoleErrors).toEqual([]);
+  });
+
   it("shows the API's error when a tensor request is refused, without breaking the page", async () => {
     const tensorForm = page.locator('article.card[data-model="mlp"] form[data-kind="tensor"]');
     await tensorForm.locator("textarea").fill('{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":[1,2,3]}]}');
@@ -129,7 +162,7 @@ describe.skipIf(chromiumMissing)(`playground page ${chromiumMissing ?? ""}`, () 
     await result.waitFor();
     expect(await result.textContent()).toMatch(/^400: /);
     expect(await tensorForm.locator("textarea").isVisible()).toBe(true);
-    expect(await page.locator("nav a.model-entry").count()).toBe(3);
+    expect(await page.locator("nav a.model-entry").count()).toBe(4); // iris, long-names, mlp, tiny-compressed
   });
 
   it("picks a version or an alias on the card, keeps it in the hash, and predicts with that version", async () => {

@@ -30,17 +30,24 @@ describe("maas push and the Worker's memory budget", () => {
 
   it("warns on stderr, still publishes, and says so in --json; a model that fits gets no warning", async () => {
     const big = await runOk(["push", files.int8, "--name", "wide", "--json"], env);
-    const warning = /^maas push: warning: wide version 1 would take ~(\d+\.\d) MiB of onnxruntime-web's memory \(a (\d+\.\d) MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n$/.exec(big.stderr);
+    const warning = /^maas push: warning: wide version 1 would take ~(\d+\.\d) MiB of onnxruntime-web's memory \(a (\d+\.\d) MiB file\), over the Worker's MODEL_CACHE_BUDGET_MB \(40 in wrangler\.toml\): it will answer 503 until the budget is raised; maas quantize --mode int8-dynamic keeps weights at a quarter of fp32 in memory\n/.exec(big.stderr); // then its CPU warning (cpu-per-request.test.ts)
     expect(warning, big.stderr).not.toBeNull();
     const [memory, file] = [Number(warning![1]), Number(warning![2])];
     expect(file).toBeCloseTo((await stat(files.int8)).size / 2 ** 20, 1);
     // Over the budget it warns about, and at least the fp32 weights the int8 ones dequantize to (3072² × 4 B).
     expect(memory).toBeGreaterThan(40);
     expect(memory).toBeGreaterThanOrEqual((3072 * 3072 * 4) / 2 ** 20);
-    expect(JSON.parse(big.stdout)).toMatchObject({ version: "1", overBudget: true });
+    const summary = JSON.parse(big.stdout);
+    expect(summary).toMatchObject({ version: "1", overBudget: true });
+    // 128 MB isolate: onnxruntime-web's 25 MiB + the blob + ORT's fp32 copy of the weights (memoryBytes) while it loads.
+    const MiB = 1024 * 1024;
+    expect(summary.isolatePeakBytes).toBe(25 * MiB + summary.bytes + summary.memoryBytes);
+    expect(summary.largestFittingFileBytes).toBe(Math.floor((103 * MiB * summary.bytes) / (summary.bytes + summary.memoryBytes)));
     const small = await runCli(["push", files.small, "--name", "narrow"], env);
     expect(small.code).toBe(0);
     expect(small.stderr).toBe("");
+    // A 64×64 fp32 layer: its peak is onnxruntime-web's base; fp32 files fit up to (128 − 25) MiB / 2.
+    expect(small.stdout).toMatch(/\n {2}fits a 128 MB isolate: ~25 MiB at its peak while loading \(onnxruntime-web's ~25 MiB \+ the file \+ its weights in ORT\); files stored as this one fit up to ~54 MB\n$/);
   }, 60_000);
 
   it("reads MODEL_CACHE_BUDGET_MB from wrangler.toml's [vars], else the Worker's default", () => {

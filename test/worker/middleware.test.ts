@@ -1,0 +1,76 @@
+/**
+ * The Worker's own cheap versions of two middlewares do what the originals did: the security
+ * headers are exactly hono/secure-headers' defaults (compared with Hono's secureHeaders() output on
+ * the same requests), and the request log is one line of valid JSON, the same as stringifying its
+ * fields, agreeing with the response it describes even for a path that needs escaping.
+ */
+import { Hono } from "hono";
+import { secureHeaders as honoSecureHeaders } from "hono/secure-headers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { secureHeaders } from "../../functions/security/secure-headers.ts";
+import { call } from "./http.ts";
+
+function appWith(middleware: ReturnType<typeof honoSecureHeaders>): Hono {
+  return new Hono()
+    .use(middleware)
+    .get("/ok", (c) => c.json({ ok: true }))
+    .get("/powered", (c) => c.text("x", 200, { "X-Powered-By": "someone", "X-Frame-Options": "DENY" }))
+    .get("/fails", () => {
+      throw new Error("boom");
+    })
+    .onError((_error, c) => c.text("failed", 500));
+}
+
+const entries = (headers: Headers) => [...headers.entries()].sort(([a], [b]) => a.localeCompare(b));
+
+describe("secure headers", () => {
+  it("sets exactly the headers Hono's secureHeaders() sets, with the same values, on success, error and overridden responses", async () => {
+    const theirs = appWith(honoSecureHeaders());
+    const ours = appWith(secureHeaders());
+    const plain = new Hono().get("/ok", (c) => c.json({ ok: true }));
+    for (const path of ["/ok", "/powered", "/fails", "/missing"]) {
+      const [expected, actual] = await Promise.all([theirs.request(path), ours.request(path)]);
+      expect(actual.status, path).toBe(expected.status);
+      expect(entries(actual.headers), path).toEqual(entries(expected.headers));
+    }
+    // And they are many: the comparison above is not of two empty sets.
+    const added = entries((await theirs.request("/ok")).headers).length - entries((await plain.request("/ok")).headers).length;
+    expect(added).toBeGreaterThanOrEqual(10);
+  });
+
+  it("the Worker's responses carry every one of them", async () => {
+    const expected = (await appWith(honoSecureHeaders()).request("/ok")).headers;
+    const plain = new Set((await new Hono().get("/ok", (c) => c.json({ ok: true })).request("/ok")).headers.keys());
+    const worker = (await call("/v2/health/live")).headers;
+    for (const [name, value] of expected) if (!plain.has(name)) expect(worker.get(name), name).toBe(value);
+  });
+});
+
+describe("request log line", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is the JSON of its fields, in order, agreeing with the response — a path with a quote, a backslash and non-ASCII included", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const response = await call("/no%22where%5C%C3%BC");
+    await response.arrayBuffer();
+    expect(lines).toHaveLength(1);
+    const line = lines[0];
+    expect(line.startsWith('{"at":')).toBe(true); // vitest.config.ts filters the log by this prefix
+    const fields = JSON.parse(line);
+    expect(line).toBe(JSON.stringify(fields));
+    expect(Object.keys(fields)).toEqual(["at", "requestId", "method", "path", "status", "model", "version", "key", "durationMs", "timing"]);
+    expect(fields).toMatchObject({
+      requestId: response.headers.get("X-Request-Id"),
+      method: "GET",
+      path: '/no"where\\ü',
+      status: 404,
+      model: null,
+      version: null,
+      key: null,
+      timing: response.headers.get("Server-Timing"),
+    });
+    expect(new Date(fields.at).toISOString()).toBe(fields.at);
+    expect(Number.isInteger(fields.durationMs) && fields.durationMs >= 0).toBe(true);
+  });
+});
