@@ -104,7 +104,7 @@ describe("npm start on a fresh store", () => {
     const answer = (await response.json()) as { predictions: Array<{ label: string; probabilities: Record<string, number> }> };
     expect(JSON.stringify(answer)).toBe(/^answer: (.*)$/m.exec(first!.stdout)![1]);
 
-    const published = new Uint8Array(readFileSync(join(REPO, ".maas/models", DEFAULT_MODEL_NAME, `model.${DEFAULT_MODEL_QUANTIZATION}.onnx`)));
+    const published = new Uint8Array(readFileSync(join(state.path, "models", DEFAULT_MODEL_NAME, `model.${DEFAULT_MODEL_QUANTIZATION}.onnx`)));
     const metadata = Object.fromEntries((decodeModel(published).metadataProps ?? []).map((p) => [p.key!, p.value!]));
     const schema = parseFeatureSchema(metadata)!;
     const [expected] = (await referencePredictions(published, schema, JSON.parse(body).instances)) as typeof answer.predictions;
