@@ -91,12 +91,10 @@ export async function buildDefaultModel(
     const { handleTrainingReport } = await import("../../training/compress/strip-report.ts");
     const { recordCompressionStep, sha256Hex } = await import("../../training/compress/record-step.ts");
     const model = decodeModel(trained.bytes);
-    const layers = quantizeModel(model, { mode: DEFAULT_MODEL_QUANTIZATION, blockSize: 128, perTensor: false, minElements: 0, keepBias: false });
+    quantizeModel(model, { mode: DEFAULT_MODEL_QUANTIZATION, blockSize: 128, perTensor: false, minElements: 0, keepBias: false });
     handleTrainingReport(model, false); // as `maas quantize` does: the report describes the fp32 model
-    recordCompressionStep(model, {
-      kind: "quantize", mode: DEFAULT_MODEL_QUANTIZATION, sourceSha256: sha256Hex(trained.bytes),
-      layers: layers.flatMap((l) => (l.scheme ? [{ weight: l.weight, scheme: l.scheme }] : [])),
-    });
+    // As `maas quantize` records it (int8-dynamic has no block sizes, so no per-layer list).
+    recordCompressionStep(model, { kind: "quantize", mode: DEFAULT_MODEL_QUANTIZATION, sourceSha256: sha256Hex(trained.bytes) });
     return encodeModel(model);
   });
   const quantizationSeconds = (performance.now() - quantStarted) / 1000;
