@@ -5,6 +5,7 @@
  * every command and subcommand has it; parse errors become one line plus the usage hint, exit 2.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { UsageError } from "../cli-error.ts";
 
 export interface CommandModule {
   /** Every form and every option of the command, as `maas CMD --help` prints it. */
@@ -31,4 +32,13 @@ export function parseErrorLine(error: Error): string | undefined {
   if (!code?.startsWith("ERR_PARSE_ARGS_")) return undefined;
   const first = error.message.split(/\.\s/)[0].replace(/\.$/, "");
   return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+/** The one input file of a command such as `maas quantize IN ...`: a usage error when it is missing
+ * (naming the command's form) or followed by more arguments. */
+export function oneInput(positionals: readonly string[], form: string): string {
+  const [input, ...extra] = positionals;
+  if (!input) throw new UsageError(`missing IN: ${form}`);
+  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
+  return input;
 }

@@ -5,7 +5,7 @@
  * matrix: the dense model's, not the pruned one's) unless --keep-report.
  */
 import { CliError, UsageError } from "../cli-error.ts";
-import { parseCommandArgs } from "../cli/command.ts";
+import { oneInput, parseCommandArgs } from "../cli/command.ts";
 import { decodeModel, encodeModel } from "../../training/onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
 import { pruneModel, type PruneLayerReport, type PruneScope } from "../../training/compress/prune.ts";
@@ -70,9 +70,7 @@ export async function main(args: string[]): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  const [input, ...extra] = positionals;
-  if (!input) throw new UsageError("missing IN: maas prune IN --sparsity 0.5 --out OUT");
-  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
+  const input = oneInput(positionals, "maas prune IN --sparsity 0.5 --out OUT");
   const sparsity = Number(values.sparsity);
   if (values.sparsity === undefined || !(sparsity >= 0 && sparsity < 1)) throw new CliError(`--sparsity must be a number in [0, 1) (got ${values.sparsity ?? "nothing"})`);
   if (!values.out) throw new UsageError("--out OUT is required");

@@ -7,7 +7,7 @@
  */
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { CliError, UsageError } from "../cli-error.ts";
-import { parseCommandArgs } from "../cli/command.ts";
+import { oneInput, parseCommandArgs } from "../cli/command.ts";
 import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
 import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
 import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
@@ -133,9 +133,7 @@ export async function main(args: string[]): Promise<void> {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  const [input, ...extra] = positionals;
-  if (!input) throw new UsageError("missing IN: maas quantize IN --mode MODE --out OUT");
-  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
+  const input = oneInput(positionals, "maas quantize IN --mode MODE --out OUT");
   const mode = values.mode as QuantizeMode | undefined;
   if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);
   if (!values.out) throw new UsageError("--out OUT is required");

@@ -4,7 +4,7 @@
  * once onnxruntime-node computes the same outputs with it as with the source.
  */
 import { CliError, UsageError } from "../cli-error.ts";
-import { parseCommandArgs } from "../cli/command.ts";
+import { oneInput, parseCommandArgs } from "../cli/command.ts";
 import { parseInputShapes } from "../cli/input-shapes.ts";
 import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
 import { parseCount } from "../cli/compress-options.ts";
@@ -40,9 +40,7 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  const [input, ...extra] = positionals;
-  if (!input) throw new UsageError("missing IN: maas upgrade-opset IN --to N --out OUT");
-  if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
+  const input = oneInput(positionals, "maas upgrade-opset IN --to N --out OUT");
   if (values.to === undefined) throw new UsageError("--to N is required");
   if (!values.out) throw new UsageError("--out OUT is required");
   const to = parseCount("--to", values.to);
