@@ -28,7 +28,6 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   const [sub, name, alias, target, ...extra] = positionals;
   if (sub !== "set") throw new UsageError(sub ? `unknown subcommand "${sub}": maas alias set NAME ALIAS VERSION` : "missing subcommand: maas alias set NAME ALIAS VERSION|V1=W1,V2=W2");
   if (!name || !alias) throw new UsageError("missing NAME or ALIAS: maas alias set NAME ALIAS VERSION|V1=W1,V2=W2");

@@ -48,7 +48,6 @@ export const options = { json: { type: "boolean", default: false }, help: { type
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const { models, where } = await asUserErrors(() => withRegistry(values, async (opened) => ({ models: await listRegistry(opened.bucket), where: opened.description })));
   process.stdout.write(values.json ? `${JSON.stringify({ models })}\n` : text(models, where));

@@ -99,7 +99,6 @@ function parseJson(text: string, source: string): unknown {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const missing = (["url", "model"] as const).filter((o) => !values[o]);
   if (missing.length) throw new UsageError(`${missing.map((o) => `--${o}`).join(" and ")} ${missing.length > 1 ? "are" : "is"} required`);

@@ -66,10 +66,6 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
   const input = oneInput(positionals, "maas prune IN --sparsity 0.5 --out OUT");
   const sparsity = Number(values.sparsity);
   if (values.sparsity === undefined || !(sparsity >= 0 && sparsity < 1)) throw new CliError(`--sparsity must be a number in [0, 1) (got ${values.sparsity ?? "nothing"})`);

@@ -50,7 +50,6 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one FILE, got ${positionals.length}` : "missing FILE: maas push FILE --name NAME");
   if (!values.name) throw new UsageError("--name NAME is required");
   const pauseAt = process.env.MAAS_PUSH_PAUSE_AT;

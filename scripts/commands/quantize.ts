@@ -129,10 +129,6 @@ async function upgradeForMode(
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
   const input = oneInput(positionals, "maas quantize IN --mode MODE --out OUT");
   const mode = values.mode as QuantizeMode | undefined;
   if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);

@@ -16,7 +16,6 @@ export const options = { json: { type: "boolean", default: false }, help: { type
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length !== 2) throw new UsageError(positionals.length < 2 ? "missing NAME or VERSION: maas rm NAME VERSION" : `unexpected argument ${positionals[2]}`);
   const [name, version] = positionals;
   const { blobRemoved } = await asUserErrors(() => withRegistry(values, (opened) => removeVersion(opened.bucket, name, version)));

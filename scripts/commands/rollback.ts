@@ -23,7 +23,6 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `unexpected argument ${positionals[1]}` : "missing NAME: maas rollback NAME [--alias latest]");
   const name = positionals[0];
   const { from, to } = await asUserErrors(() => withRegistry(values, (opened) => rollbackAlias(opened.bucket, name, values.alias)));

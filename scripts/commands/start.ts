@@ -100,7 +100,6 @@ export const options = { port: { type: "string", default: "8787" }, help: { type
 
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
-  if (values.help) return void process.stdout.write(`${usage}\n`);
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const port = parsePort(values.port);
   const stateDir = localStateDir();

@@ -120,12 +120,11 @@ export function parseTrainArgs(args: string[]) {
   if (values["max-memory"] !== undefined && maxMemory === undefined) throw new UsageError(`--max-memory: "${values["max-memory"]}" is not a size (e.g. 512MB, 2GB)`);
   if (values.limit !== undefined && values.sample !== undefined) throw new UsageError("--limit and --sample do not go together");
   const fileOptions: FileOptions = { limit: count("limit", values.limit), sample: count("sample", values.sample), strict: values.strict, maxMemory };
-  return { file, options, fileOptions, out: values.out, force: values.force, json: values.json, help: values.help };
+  return { file, options, fileOptions, out: values.out, force: values.force, json: values.json };
 }
 
 export async function main(args: string[]): Promise<void> {
   const parsed = parseTrainArgs(args);
-  if (parsed.help) return void process.stdout.write(`${usage}\n`);
   const progress = parsed.json ? undefined : progressReporter(parsed.options.epochs);
   try {
     const result = await trainFromFile(
