@@ -19,8 +19,8 @@ function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const deadline = performance.now() + timeoutMs; // monotonic, unlike Date.now()
+  while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${stderr()}`);
     try {
       const response = await fetch(url);

@@ -117,7 +117,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   };
 
   const url = `http://${HOST}:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+  // performance.now(): a monotonic clock, so a wall-clock step (NTP, a resumed VM) cannot cut the wait short.
+  const deadline = performance.now() + (options.readyTimeoutMs ?? 90_000);
   while (true) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${tail.trim().split("\n").slice(-5).join(" | ")}`);
     try {
@@ -127,7 +128,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       await stop();
       throw new Error(`wrangler dev did not answer ${url}${READY_PATH} in time: ${tail.trim().split("\n").slice(-5).join(" | ")}`);
     }

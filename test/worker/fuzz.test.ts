@@ -477,4 +477,4 @@ it(`${RUNS} generated requests: no 5xx, the right status for each, and most reac
     "hostile name",
   ];
   for (const kind of expectedKinds) expect(kinds.get(kind) ?? 0, kind).toBeGreaterThanOrEqual(30);
-}, 600_000);
+});
