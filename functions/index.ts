@@ -4,14 +4,11 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "./security/secure-headers.ts";
-import { timing } from "hono/timing";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
 import { requestBodyLimit } from "./http/body-size.ts";
+import { everyRequest } from "./http/every-request.ts";
 import { answerWrongMethods } from "./http/method-not-allowed.ts";
-import { requestLog } from "./request-log.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
 import { models } from "./routes/models.ts";
@@ -23,11 +20,9 @@ import { rateLimit } from "./security/rate-limit.ts";
 
 const app = new Hono<AppEnv>();
 
-app.use(requestId());
-app.use(requestLog);
-app.use(secureHeaders());
+// Request id, Server-Timing, security headers and the log line: one layer (functions/http/every-request.ts).
+app.use(everyRequest);
 app.use(configuredCors);
-app.use(timing({ total: true, autoEnd: true }));
 app.on("POST", "*", requestBodyLimit);
 
 // Everything that touches models needs a caller who may: see functions/security/.

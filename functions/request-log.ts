@@ -6,9 +6,8 @@
  * of a small model's request, so a deployment that relies on Cloudflare's own invocation logs may
  * keep only the errors, or none.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { perSettings } from "./per-settings.ts";
 
 /** A JSON string value, or null. */
 function jsonString(value: string | null | undefined): string {
@@ -19,7 +18,7 @@ function jsonString(value: string | null | undefined): string {
  * The line is concatenated field by field — the same JSON, keys and order as stringifying an object
  * of them, without building that object (issue 17: the log was ~25 µs of a request).
  */
-function logLine(c: Context<AppEnv>, started: number): string {
+export function logLine(c: Context<AppEnv>, started: number, serverTiming: string): string {
   const principal = c.get("principal");
   const served = c.get("servedModel");
   const res = c.res;
@@ -33,17 +32,7 @@ function logLine(c: Context<AppEnv>, started: number): string {
     ',"version":' + jsonString(served?.version) +
     ',"key":' + jsonString(principal?.kind === "key" ? principal.key.name : null) +
     ',"durationMs":' + (Date.now() - started) +
-    ',"timing":' + jsonString(res.headers.get("Server-Timing")) +
+    ',"timing":' + jsonString(serverTiming) +
     "}"
   );
 }
-
-function logRequests(errorsOnly: boolean): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const started = Date.now();
-    await next();
-    if (!errorsOnly || c.res.status >= 400) console.log(logLine(c, started));
-  };
-}
-
-export const requestLog = perSettings(({ requestLog: mode }) => (mode === "off" ? undefined : logRequests(mode === "errors")));

@@ -65,14 +65,33 @@ function readSettings(env: Env): Settings {
   };
 }
 
-// The env object is the same for every request of an isolate; parse its vars once.
-const cache = new WeakMap<Env, Settings>();
+/** Every var readSettings reads: settings are parsed again only when one of these changes. */
+const SETTING_VARS = [
+  "API_KEYS",
+  "MODEL_CACHE_BUDGET_MB",
+  "MAX_BODY_BYTES",
+  "ALIAS_CACHE_MS",
+  "MAX_TENSOR_ELEMENTS",
+  "MAX_BATCH_ROWS",
+  "MAX_JSON_DEPTH",
+  "ALLOW_ANONYMOUS",
+  "PUBLIC_MODELS",
+  "CORS_ORIGINS",
+  "REQUEST_LOG",
+] as const satisfies readonly (keyof Env)[];
+
+// Parsing API_KEYS (JSON + zod) on every request would cost more than the request. Settings are
+// kept per env object, and, should the runtime hand a new env object with the same vars (nothing
+// promises it keeps one per isolate), the last settings are reused: also the same object, which
+// perSettings's per-settings middleware relies on.
+const byEnv = new WeakMap<Env, Settings>();
+let last: { vars: readonly (string | undefined)[]; settings: Settings } | undefined;
 
 export function settingsOf(env: Env): Settings {
-  let settings = cache.get(env);
-  if (!settings) {
-    settings = readSettings(env);
-    cache.set(env, settings);
-  }
-  return settings;
+  const known = byEnv.get(env);
+  if (known) return known;
+  const vars = SETTING_VARS.map((name) => env[name]);
+  if (!last || vars.some((value, i) => value !== last!.vars[i])) last = { vars, settings: readSettings(env) };
+  byEnv.set(env, last.settings);
+  return last.settings;
 }
