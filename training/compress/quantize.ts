@@ -23,6 +23,8 @@ import { quantizeWeightInt8Dynamic } from "./modes/int8-dynamic.ts";
 import { quantizeWeightInt8 } from "./modes/int8-weight.ts";
 import type { LayerOutcome } from "./modes/outcome.ts";
 import { QuantizeContext, type QuantizeOptions } from "./quantize-context.ts";
+import { quantizeActivations, type ActivationReport } from "./modes/activation-qdq.ts";
+import type { ActivationRange } from "./calibration/calibrate.ts";
 
 export interface LayerReport {
   weight: string;
@@ -102,6 +104,17 @@ function report(weight: ConstantWeight, outcome: LayerOutcome, ops: string[]): L
 
 /** Throws NothingToQuantizeError when the model has no MatMul, Gemm, Conv, ConvTranspose or Gather with a constant weight at all. */
 export function quantizeModel(model: ModelProto, options: QuantizeOptions): LayerReport[] {
+  return quantizeModelStatic(model, options).layers;
+}
+
+/**
+ * quantizeModel, and in int8 mode with `activationRanges` (calibration/calibrate.ts) also the data
+ * inputs of the quantized main-graph Conv/MatMul/Gemm nodes (modes/activation-qdq.ts).
+ */
+export function quantizeModelStatic(
+  model: ModelProto, options: QuantizeOptions, activationRanges?: ReadonlyMap<string, ActivationRange>,
+): { layers: LayerReport[]; activations: ActivationReport[] } {
+  if (activationRanges && options.mode !== "int8") throw new Error(`activation ranges are for --mode int8, not ${options.mode}`);
   const constants = findConstantWeights(model);
   const weights = constants.filter((c) => c.uses.length > 0);
   if (weights.length === 0) throw new NothingToQuantizeError("the model has no MatMul, Gemm, Conv, ConvTranspose or Gather with a constant float32 weight");
@@ -121,6 +134,7 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Laye
       reports.push(report(bias, quantizeBias(bias, ctx), bias.biasUses.map((u) => `${u.op} bias`)));
     }
   }
+  const activations = activationRanges ? quantizeActivations(ctx, quantizedNodes, activationRanges) : [];
   ctx.finish();
-  return reports;
+  return { layers: reports, activations };
 }
