@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { allGraphs } from "../../../training/onnx/graph-walk.ts";
-import { DataType, decodeModel, encodeModel, floatTensor, type ModelProto } from "../../../training/onnx/model-io.ts";
+import { decodeModel, encodeModel, type ModelProto } from "../../../training/onnx/model-io.ts";
 import { readAsFloat32 } from "../../../training/onnx/tensors.ts";
 import { upgradeOpset } from "../../../training/onnx/opset-upgrade/upgrade.ts";
 import { activationRanges, calibrationTargets, type CalibrationMethod } from "../../../training/compress/calibration/calibrate.ts";
@@ -19,7 +19,7 @@ import { readCalibrationData } from "../../../training/compress/calibration/data
 import { parseNpz } from "../../../training/compress/calibration/npy.ts";
 import { quantizeModelStatic } from "../../../training/compress/quantize.ts";
 import { runOnce, type Feeds } from "../../../training/compress/run-model.ts";
-import { modelBytes, node, valueInfo } from "./fixtures.ts";
+import { MLP_SCRIPT, mlpModel } from "./mlp-numpy.ts";
 import { ocrModelBytes, ocrModelsMissing } from "./ocr-models.ts";
 import { pythonNumpyMissing, savezFloat32, withNumpy } from "./numpy-files.ts";
 import { lineInput, rotate180, textImage } from "./text-image.ts";
@@ -40,54 +40,6 @@ async function calibrated(source: Uint8Array, file: string, method: CalibrationM
   const { layers, activations } = quantizeModelStatic(model, INT8, ranges);
   const bytes = encodeModel(model);
   return { bytes, model: decodeModel(bytes), layers, activations, ranges, samples: data.samples };
-}
-
-/**
- * The MLP: 32 → 64 → 64 → 8, Gemm (transB, as PyTorch exports nn.Linear) + Relu, He-initialised;
- * numpy computes each Gemm's input on the 256 calibration rows (float32) and prints their ranges.
- */
-const MLP_SCRIPT = `
-rng = np.random.default_rng(11)
-sizes = [32, 64, 64, 8]
-arrays = {}
-for i in range(3):
-  arrays["W%d" % i] = (rng.standard_normal((sizes[i + 1], sizes[i])) * np.sqrt(2.0 / sizes[i])).astype(np.float32)
-  arrays["b%d" % i] = (rng.standard_normal(sizes[i + 1]) * 0.1).astype(np.float32)
-calib = rng.standard_normal((256, 32)).astype(np.float32)
-held = rng.standard_normal((64, 32)).astype(np.float32)
-np.savez(os.path.join(out, "weights.npz"), **arrays)
-np.savez(os.path.join(out, "calib.npz"), X=calib)
-np.save(os.path.join(out, "calib.npy"), calib.astype(np.float64))
-np.savez(os.path.join(out, "held.npz"), X=held)
-p = float(sys.argv[2]) if len(sys.argv) > 2 else 99.9
-h = calib
-layers = []
-for i in range(3):
-  v = np.sort(h.ravel())
-  lo, hi = (len(v) - 1) * (100 - p) / 100, (len(v) - 1) * p / 100
-  # np.percentile interpolates between the two sorted values around each position.
-  layers.append({"min": float(min(h.min(), 0)), "max": float(max(h.max(), 0)), "realMin": float(h.min()), "realMax": float(h.max()),
-    "pmin": [float(v[int(np.floor(lo))]), float(v[int(np.ceil(lo))]), float(np.percentile(h, 100 - p))],
-    "pmax": [float(v[int(np.floor(hi))]), float(v[int(np.ceil(hi))]), float(np.percentile(h, p))]})
-  h = h @ arrays["W%d" % i].T + arrays["b%d" % i]
-  if i < 2: h = np.maximum(h, 0).astype(np.float32)
-json.dump(layers, sys.stdout)
-`;
-
-function mlpModel(weights: Map<string, { shape: number[]; data: unknown }>): Uint8Array {
-  const f = (name: string) => floatTensor(name, weights.get(name)!.shape, weights.get(name)!.data as Float32Array);
-  const transB = [{ name: "transB", type: 2, i: 1 }];
-  return modelBytes({
-    name: "mlp",
-    node: [
-      node("Gemm", ["X", "W0", "b0"], ["h0"], transB), node("Relu", ["h0"], ["a0"]),
-      node("Gemm", ["a0", "W1", "b1"], ["h1"], transB), node("Relu", ["h1"], ["a1"]),
-      node("Gemm", ["a1", "W2", "b2"], ["Y"], transB),
-    ],
-    initializer: ["W0", "b0", "W1", "b1", "W2", "b2"].map(f),
-    input: [valueInfo("X", DataType.FLOAT, ["batch", 32])],
-    output: [valueInfo("Y", DataType.FLOAT, ["batch", 8])],
-  });
 }
 
 /** The scale and zero point stored for the QuantizeLinear that reads `tensor`. */

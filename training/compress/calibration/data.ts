@@ -164,6 +164,13 @@ function accepts(input: ModelInput, a: SampleArray): boolean {
 
 const shapeText = (dims: (number | undefined)[]): string => `(${dims.map((d) => d ?? "N").join(", ")})`;
 
+/** The array shapes that fit an input: S rows on its first (batch) axis, or S whole inputs. */
+function sampleShapes(dims: (number | undefined)[]): string {
+  const whole = `(S, ${dims.map((d) => d ?? "N").join(", ")})`;
+  if (dims.length === 0) return `(S)`;
+  return dims[0] === undefined || dims[0] === 1 ? `(S${dims.slice(1).map((d) => `, ${d ?? "N"}`).join("")}) or ${whole}` : whole;
+}
+
 /** Reads DATA and splits it into one feed per sample for `model`; every problem is one CalibrationDataError line. */
 export function readCalibrationData(path: string, model: ModelProto): CalibrationSet {
   let bytes: Uint8Array;
@@ -196,7 +203,7 @@ export function readCalibrationData(path: string, model: ModelProto): Calibratio
     const fits = perSample !== undefined && perSample.every((d, axis) => input.dims[axis] === undefined || input.dims[axis] === d);
     if (!fits || a.shape.length === 0) {
       throw new CalibrationDataError(
-        `${path}: input "${input.name}" has shape ${shapeText(input.dims)}; its array has shape (${a.shape.join(", ")}), expected (samples, ...) matching ${shapeText(input.dims)} or ${shapeText([undefined, ...input.dims])}`,
+        `${path}: input "${input.name}" has shape ${shapeText(input.dims)}; its array has shape (${a.shape.join(", ")}), expected ${sampleShapes(input.dims)} for S samples`,
       );
     }
     if (samples !== undefined && a.shape[0] !== samples) throw new CalibrationDataError(`${path}: the arrays have different sample counts (first axis ${samples} and ${a.shape[0]} for "${input.name}")`);
