@@ -48,7 +48,8 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
   --op-types OPS          only weights read by these ops, comma-separated from MatMul, Gemm, Conv,
-                          ConvTranspose, Gather (default: all of them)
+                          ConvTranspose, Gather, LSTM (default: all of them; LSTM in int8-dynamic
+                          only, as DynamicQuantizeLSTM; GRU weights always stay fp32)
   --exclude NAMES         leave these weights, or the weights of these nodes, fp32 (comma-separated)
   --shape NAME=D,D,...    dimensions of input NAME for the random inputs of the checks (repeatable;
                           by default symbolic dimensions are 64 on the first axis and 1 elsewhere)
@@ -198,8 +199,9 @@ export async function main(args: string[]): Promise<void> {
     throw error;
   }
   const opTypes = commaList(values["op-types"]);
-  const unknownOp = opTypes.find((op) => !Object.hasOwn(WEIGHT_OPS, op));
-  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${Object.keys(WEIGHT_OPS).join(", ")}`);
+  const knownOps = [...Object.keys(WEIGHT_OPS), "LSTM"];
+  const unknownOp = opTypes.find((op) => !knownOps.includes(op));
+  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${knownOps.join(", ")}`);
   const exclude = commaList(values.exclude);
   const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
   let ranges;

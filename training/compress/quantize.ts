@@ -25,7 +25,7 @@ import type { LayerOutcome } from "./modes/outcome.ts";
 import { QuantizeContext, type QuantizeOptions } from "./quantize-context.ts";
 import { quantizeActivations, type ActivationReport } from "./modes/activation-qdq.ts";
 import type { ActivationRange } from "./calibration/calibrate.ts";
-import { recurrentReports } from "./recurrent.ts";
+import { quantizeRecurrent } from "./recurrent.ts";
 
 export interface LayerReport {
   weight: string;
@@ -118,12 +118,12 @@ export function quantizeModelStatic(
   if (activationRanges && options.mode !== "int8") throw new Error(`activation ranges are for --mode int8, not ${options.mode}`);
   const constants = findConstantWeights(model);
   const weights = constants.filter((c) => c.uses.length > 0);
-  const recurrent = recurrentReports(model, options.mode);
-  if (weights.length === 0) {
-    const why = recurrent.length ? `; its ${[...new Set(recurrent.map((r) => r.ops[0]))].join(" and ")} weights stay fp32: ${[...new Set(recurrent.map((r) => r.keptBecause))].join("; ")}` : "";
-    throw new NothingToQuantizeError(`the model has no MatMul, Gemm, Conv, ConvTranspose or Gather with a constant float32 weight${why}`);
-  }
   const ctx = new QuantizeContext(model, options, constants);
+  const recurrent = quantizeRecurrent(ctx);
+  if (weights.length === 0 && !recurrent.some((r) => r.scheme)) {
+    const why = recurrent.length ? `; its ${[...new Set(recurrent.map((r) => r.ops[0]))].join(" and ")} weights stay fp32: ${[...new Set(recurrent.map((r) => r.keptBecause))].join("; ")}` : "";
+    throw new NothingToQuantizeError(`the model has no MatMul, Gemm, Conv, ConvTranspose, Gather or LSTM with a constant float32 weight${why}`);
+  }
   const reports: LayerReport[] = [];
   const quantizedNodes = new Set<NodeProto>();
   for (const weight of weights) {

@@ -1,15 +1,15 @@
 /**
- * LSTM and GRU weights stay fp32 in every mode, and the summary says so per op type with the reason.
- * The reason is checked here against the engines: onnxruntime-node and onnxruntime-web (its wasm
- * build, as the Worker runs it) both run com.microsoft DynamicQuantizeLSTM — the quantized LSTM
- * path onnxruntime's quantize_dynamic writes — close to the fp32 LSTM; the contrib domain has no
- * quantized GRU.
+ * Recurrent layers. onnxruntime-node and onnxruntime-web (its wasm build, as the Worker runs it) both
+ * run com.microsoft DynamicQuantizeLSTM — the quantized LSTM path onnxruntime's quantize_dynamic
+ * writes — close to the fp32 LSTM (checked here with weights the test quantizes itself); the contrib
+ * domain has no quantized GRU. So `--mode int8-dynamic` rewrites LSTM into DynamicQuantizeLSTM, and
+ * GRU (and LSTM in the other modes) stays fp32 with the reason in the per-op-type summary.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DataType, encodeModel, floatTensor, type TensorProto } from "../../../training/onnx/model-io.ts";
+import { DataType, decodeModel, encodeModel, floatTensor, type TensorProto } from "../../../training/onnx/model-io.ts";
 import { makeTensor } from "../../../training/onnx/tensors.ts";
 import { runOnce } from "../../../training/compress/run-model.ts";
 import { node, randomMatrix, valueInfo } from "./fixtures.ts";
@@ -58,28 +58,55 @@ describe("LSTM and GRU", () => {
     }
   });
 
-  it("maas quantize keeps their W and R fp32 and says why per op type, next to the MatMul it quantizes", () => {
+  /** LSTM outputs are in (-1, 1); int8 weights per gate row, activations quantized per run (measured 0.006 per tensor above). */
+  const LSTM_BOUND = 0.02;
+
+  it("maas quantize --mode int8-dynamic: a bidirectional LSTM becomes DynamicQuantizeLSTM, runs in onnxruntime-node and -web within 0.02 of fp32; GRU stays fp32 and says why", async () => {
     const dir = mkdtempSync(join(tmpdir(), "maas-rnn-"));
     const input = join(dir, "rnn.onnx");
-    writeFileSync(input, model(
-      [node("LSTM", ["X", "W", "R"], ["Y"], hidden), node("GRU", ["X", "Wg", "Rg"], ["Yg"], hidden), node("MatMul", ["X", "Wm"], ["Ym"])],
+    const source = model(
       [
-        floatTensor("W", [1, 4 * H, I], W), floatTensor("R", [1, 4 * H, H], R),
+        node("LSTM", ["X", "W", "R", "B"], ["Y"], [...hidden, { name: "direction", type: 3, s: new TextEncoder().encode("bidirectional") }]),
+        node("GRU", ["X", "Wg", "Rg"], ["Yg"], hidden),
+        node("MatMul", ["X", "Wm"], ["Ym"]),
+      ],
+      [
+        floatTensor("W", [2, 4 * H, I], randomMatrix(8 * H, I, 7, 0.3)), floatTensor("R", [2, 4 * H, H], randomMatrix(8 * H, H, 8, 0.3)),
+        floatTensor("B", [2, 8 * H], randomMatrix(2, 8 * H, 9, 0.1)),
         floatTensor("Wg", [1, 3 * H, I], randomMatrix(3 * H, I, 4, 0.3)), floatTensor("Rg", [1, 3 * H, H], randomMatrix(3 * H, H, 5, 0.3)),
         floatTensor("Wm", [I, 32], randomMatrix(I, 32, 6)),
       ],
       ["Y", "Yg", "Ym"],
-    ));
-    const run = maas(["quantize", input, "--mode", "int8-dynamic", "--out", join(dir, "out.onnx"), "--json"]);
+    );
+    writeFileSync(input, source);
+    const out = join(dir, "out.onnx");
+    const run = maas(["quantize", input, "--mode", "int8-dynamic", "--out", out, "--json"]);
     expect(run.stderr).toBe("");
-    const byOp = Object.fromEntries(JSON.parse(run.stdout).byOpType.map((o: { opType: string }) => [o.opType, o]));
+    const summary = JSON.parse(run.stdout);
+    const byOp = Object.fromEntries(summary.byOpType.map((o: { opType: string }) => [o.opType, o]));
     expect(byOp.MatMul).toMatchObject({ quantized: 1, kept: 0 });
-    expect(byOp.LSTM).toMatchObject({
-      quantized: 0, kept: 2,
-      keptBecause: { "LSTM weights are not quantized yet: onnxruntime-node and -web run com.microsoft DynamicQuantizeLSTM, which maas quantize does not write yet": 2 },
-    });
+    expect(byOp.LSTM).toMatchObject({ quantized: 2, kept: 0 });
+    // A quarter, plus a float scale and an int8 zero point (5 B) per gate row of 4·K bytes (K = 8 for W, 16 for R).
+    expect(byOp.LSTM.bytesAfter / byOp.LSTM.bytesBefore).toBeLessThanOrEqual(0.25 + 5 / (4 * I));
     expect(byOp.GRU).toMatchObject({ quantized: 0, kept: 2, keptBecause: { "onnxruntime has no quantized GRU kernel (com.microsoft has DynamicQuantizeLSTM only)": 2 } });
-    const text = maas(["quantize", input, "--mode", "int8", "--out", join(dir, "out.onnx")]).stdout;
+    const bytes = new Uint8Array(readFileSync(out));
+    const graph = decodeModel(bytes).graph!;
+    expect(graph.node!.filter((n) => n.opType === "DynamicQuantizeLSTM" && n.domain === "com.microsoft")).toHaveLength(1);
+    expect(graph.node!.some((n) => n.opType === "LSTM")).toBe(false);
+    const reference = (await runOnce("node", source, x)).Y.data as Float32Array;
+    for (const engine of ["node", "web"] as const) {
+      const got = await runOnce(engine, bytes, x);
+      expect(got.Y.dims).toEqual([S, 2, 1, H]);
+      const y = got.Y.data as Float32Array;
+      expect(y.reduce((m, v, i) => Math.max(m, Math.abs(v - reference[i])), 0), engine).toBeLessThanOrEqual(LSTM_BOUND);
+    }
+
+    const int8 = JSON.parse(maas(["quantize", input, "--mode", "int8", "--out", out, "--json"]).stdout).byOpType.find((o: { opType: string }) => o.opType === "LSTM");
+    expect(int8).toMatchObject({ quantized: 0, kept: 2, keptBecause: { "LSTM weights are quantized by --mode int8-dynamic only (com.microsoft DynamicQuantizeLSTM, which onnxruntime-node and -web run)": 2 } });
+    const excluded = JSON.parse(maas(["quantize", input, "--mode", "int8-dynamic", "--exclude", "R", "--out", out, "--json"]).stdout).byOpType.find((o: { opType: string }) => o.opType === "LSTM");
+    expect(excluded).toMatchObject({ quantized: 0, kept: 2, keptBecause: { "excluded (--exclude R)": 2 } });
+    const text = maas(["quantize", input, "--mode", "int8-dynamic", "--out", out]).stdout;
     expect(text).toMatch(/^ {2}GRU: 0 of 2 quantized, .* 2 kept fp32: onnxruntime has no quantized GRU kernel/m);
+    expect(text).toMatch(/^ {2}LSTM: 2 of 2 quantized/m);
   });
 });
