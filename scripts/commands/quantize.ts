@@ -9,7 +9,7 @@ import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { oneInput, parseCommandArgs } from "../cli/command.ts";
 import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
-import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
+import { compareOnSamples, compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
 import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
 import { defaultOpset } from "../../training/compress/graph-edit.ts";
 import { findConstantWeights, WEIGHT_OPS } from "../../training/compress/find-weights.ts";
@@ -60,7 +60,8 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
                           without the report the playground draws no training charts for the model
   --strip-report          accepted for compatibility and does nothing: dropping the report is the
                           default now
-  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
+  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs; with
+                          --calibrate, the calibration samples)
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
   --json                  print the summary as JSON
@@ -151,6 +152,14 @@ function calibrationOptions(values: { mode?: string; calibrate?: string; "calibr
   return { file: values.calibrate, method, percentile };
 }
 
+/** With --calibrate and no --data, the output is compared on (the first of) the calibration samples. */
+const COMPARED_SAMPLES = 64;
+
+function comparedSamples(samples: number, file: string): string {
+  const which = samples > COMPARED_SAMPLES ? `the first ${COMPARED_SAMPLES} of the ${samples}` : `the ${samples}`;
+  return `${which} calibration samples in ${file} (the ranges were measured on them; --data FILE compares on other records)`;
+}
+
 function calibrationLines(c: { file: string; samples: number; method: string; percentile?: number; activationsQuantized: number }): string[] {
   const how = c.method === "percentile" ? `percentile ${c.percentile}` : "minmax";
   return [
@@ -237,7 +246,10 @@ export async function main(args: string[]): Promise<void> {
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareOrLoad(bytes, output, model, values.data, seed, shapes);
+    // Static int8 is only meaningful on inputs like the calibration data: random inputs would be clipped.
+    comparison = calibrationSet && !values.data
+      ? await compareOnSamples(bytes, output, calibrationSet.feeds.slice(0, COMPARED_SAMPLES), comparedSamples(calibrationSet.samples, calibration!.file))
+      : await compareOrLoad(bytes, output, model, values.data, seed, shapes);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError(oneLine(error));

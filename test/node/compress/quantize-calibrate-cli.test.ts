@@ -39,6 +39,8 @@ describe.skipIf(pythonNumpyMissing)(`maas quantize --calibrate on an MLP ${pytho
     const summary = JSON.parse(run.stdout);
     expect(summary.calibration).toMatchObject({ calibrated: true, format: "npz", samples: 256, method: "minmax", activationsQuantized: 3 });
     expect(summary.calibration.activations.map((a: { tensor: string }) => a.tensor)).toEqual(["X", "a0", "a1"]);
+    // Compared on the calibration rows (random inputs would not be like them), the first 64 of 256.
+    expect(summary.difference.inputs).toBe(`the first 64 of the 256 calibration samples in ${join(dir, "calib.npz")} (the ranges were measured on them; --data FILE compares on other records)`);
     for (const d of [...summary.difference.node, ...summary.difference.web]) expect(d.relativeL2).toBeLessThan(0.05);
     const steps = readCompression(readMetadata(decodeModel(new Uint8Array(readFileSync(join(dir, "out.onnx"))))))!;
     expect(steps.at(-1)).toMatchObject({ kind: "quantize", mode: "int8", calibration: { method: "minmax", samples: 256, activations: 3 } });
@@ -114,6 +116,9 @@ describe.skipIf(ocrModelsMissing || pythonNumpyMissing)(`maas quantize --calibra
     expect(summary.opsetUpgrade).toMatchObject({ from: 9, to: 13 });
     expect(summary.calibration).toMatchObject({ calibrated: true, samples: 8, method: "minmax", activationsQuantized: 54 });
     expect(summary.size.after.bytes / summary.size.before.bytes).toBeLessThan(0.45);
+    expect(summary.difference.inputs).toMatch(/^the 8 calibration samples in /);
+    // The bound of quantize-static.test.ts for this model (minmax), here on the lines it was calibrated on.
+    for (const d of [...summary.difference.node, ...summary.difference.web]) expect(d.maxAbs).toBeLessThanOrEqual(0.2);
     const steps = readCompression(readMetadata(decodeModel(new Uint8Array(readFileSync(join(dir, "cls-static.onnx"))))))!;
     expect(steps.at(-1)).toMatchObject({ mode: "int8", opsetUpgrade: { from: 9, to: 13 }, calibration: { method: "minmax", samples: 8, activations: 54 } });
     expect(COMPRESSION_KEY).toBe("maas.compression");
