@@ -21,6 +21,14 @@ const quantizeStepSchema = z.object({
   /** The block size each blockwise-quantized (int4) weight used; absent for modes without blocks.
    * Kept to what a reader cannot see elsewhere: every byte here is a byte of every served file. */
   layers: z.array(z.object({ weight: z.string(), scheme: z.string(), blockSize: z.number().int().positive().optional() })).optional(),
+  /** Static int8 (--calibrate): how the activation ranges were measured, on how many samples, and
+   * how many activation tensors were quantized with them. Absent for weight-only modes. */
+  calibration: z.object({
+    method: z.string(),
+    percentile: z.number().optional(),
+    samples: z.number().int().positive(),
+    activations: z.number().int().nonnegative(),
+  }).optional(),
 });
 
 const pruneStepSchema = z.object({
@@ -74,7 +82,8 @@ export function describeStep(step: CompressionStep): string {
   switch (step.kind) {
     case "quantize": {
       const blocks = distinct((step.layers ?? []).flatMap((l) => (l.blockSize === undefined ? [] : [l.blockSize])));
-      return `${step.mode}${blocks.length ? ` (block${blocks.length > 1 ? "s" : ""} ${blocks.join(", ")})` : ""}`;
+      const calibrated = step.calibration ? ` static (${step.calibration.method === "percentile" ? `percentile ${step.calibration.percentile}` : step.calibration.method}, ${step.calibration.samples} samples)` : "";
+      return `${step.mode}${calibrated}${blocks.length ? ` (block${blocks.length > 1 ? "s" : ""} ${blocks.join(", ")})` : ""}`;
     }
     case "prune":
       return `pruned ${Math.round(step.sparsity * 100)}% (${step.scope})`;

@@ -1,6 +1,6 @@
 /**
  * maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [--block-size 32|64|128]
- *   [--per-tensor] [--keep-bias] [--min-elements N] [--keep-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
+ *   [--calibrate DATA [--calibrate-method minmax|percentile] [--calibrate-percentile P]] [--per-tensor] [--keep-bias] [--min-elements N] [--keep-report] [--data FILE] [--eval DATA --target COL] [--seed N] [--json]
  * The output leaves out the source model's training report (loss curve, confusion matrix) unless
  * --keep-report: it describes the fp32 model, not the quantized one. --strip-report, which asked for
  * that before it was the default, is still accepted and changes nothing.
@@ -9,14 +9,19 @@ import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { oneInput, parseCommandArgs } from "../cli/command.ts";
 import { encodeModel, type ModelProto } from "../../training/onnx/model-io.ts";
-import { compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
+import { compareOnSamples, compareOrLoad, oneLine } from "../../training/compress/compare-models.ts";
 import { opsetForMode, QUANTIZE_MODES, type QuantizeMode } from "../../training/compress/quantize-context.ts";
 import { defaultOpset } from "../../training/compress/graph-edit.ts";
 import { findConstantWeights, WEIGHT_OPS } from "../../training/compress/find-weights.ts";
 import { CannotUpgradeError } from "../../training/onnx/opset-upgrade/upgrade.ts";
 import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCheckOptions } from "../../training/compress/upgrade-check.ts";
 import { parseInputShapes } from "../cli/input-shapes.ts";
-import { NothingToQuantizeError, quantizeModel, type LayerReport } from "../../training/compress/quantize.ts";
+import { NothingToQuantizeError, quantizeModelStatic, type LayerReport } from "../../training/compress/quantize.ts";
+import { CalibrationDataError, readCalibrationData, type CalibrationSet } from "../../training/compress/calibration/data.ts";
+import {
+  activationRanges, CALIBRATION_METHODS, calibrationTargets, DEFAULT_PERCENTILE, type CalibrationMethod,
+} from "../../training/compress/calibration/calibrate.ts";
+import type { ActivationReport } from "../../training/compress/modes/activation-qdq.ts";
 import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
 import { summarizeByOpType, type OpTypeSummary } from "../../training/compress/op-type-summary.ts";
 import { handleTrainingReport } from "../../training/compress/strip-report.ts";
@@ -30,11 +35,21 @@ const BLOCK_SIZES = [32, 64, 128];
 export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16 --out OUT [options]
   --block-size 32|64|128  int4: rows of K per scale (default 128; capped at each layer's K rounded up
                           to a power of two, at least 16: the summary names the size each layer used)
+  --calibrate DATA        int8 only: static int8. Activation ranges are measured on the sample inputs
+                          in DATA (.npz with one array per model input, .npy for a one-input model,
+                          or .json v2 request bodies; first axis = samples) and the data input of
+                          each quantized Conv/MatMul/Gemm becomes int8 too (QuantizeLinear ->
+                          DequantizeLinear pairs, as onnxruntime's quantize_static writes QDQ models)
+  --calibrate-method minmax|percentile
+                          how a range is taken from the samples (default minmax): the extremes seen,
+                          or the (100-P)th to Pth percentiles, clipping outliers
+  --calibrate-percentile P  percentile method's P (default ${DEFAULT_PERCENTILE})
   --per-tensor            int8, int8-dynamic: one scale per weight instead of one per output channel
   --keep-bias             leave Gemm biases fp32 (by default they are compressed with their weight)
   --min-elements N        keep weights with fewer elements fp32 (default 0)
   --op-types OPS          only weights read by these ops, comma-separated from MatMul, Gemm, Conv,
-                          ConvTranspose, Gather (default: all of them)
+                          ConvTranspose, Gather, LSTM (default: all of them; LSTM in int8-dynamic
+                          only, as DynamicQuantizeLSTM; GRU weights always stay fp32)
   --exclude NAMES         leave these weights, or the weights of these nodes, fp32 (comma-separated)
   --shape NAME=D,D,...    dimensions of input NAME for the random inputs of the checks (repeatable;
                           by default symbolic dimensions are 64 on the first axis and 1 elsewhere)
@@ -45,7 +60,8 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
                           without the report the playground draws no training charts for the model
   --strip-report          accepted for compatibility and does nothing: dropping the report is the
                           default now
-  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs)
+  --data FILE             inputs (CSV/JSON) for the output comparison (default: random inputs; with
+                          --calibrate, the calibration samples)
   --eval DATA --target COL  accuracy or R² before and after, on labelled data
   --seed N                seed of the random inputs (default 1)
   --json                  print the summary as JSON
@@ -86,6 +102,9 @@ export const options = {
   out: { type: "string" },
   "block-size": { type: "string", default: "128" },
   "per-tensor": { type: "boolean", default: false },
+  calibrate: { type: "string" },
+  "calibrate-method": { type: "string" },
+  "calibrate-percentile": { type: "string" },
   "keep-bias": { type: "boolean", default: false },
   "min-elements": { type: "string", default: "0" },
   data: { type: "string" },
@@ -110,6 +129,43 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
 }
 
 const commaList = (text: string | undefined): string[] => (text ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+
+interface CalibrationOptions {
+  file: string;
+  method: CalibrationMethod;
+  percentile: number;
+}
+
+/** --calibrate and its companions, checked before anything is read. */
+function calibrationOptions(values: { mode?: string; calibrate?: string; "calibrate-method"?: string; "calibrate-percentile"?: string }): CalibrationOptions | undefined {
+  if (values.calibrate === undefined) {
+    const stray = values["calibrate-method"] !== undefined ? "--calibrate-method" : values["calibrate-percentile"] !== undefined ? "--calibrate-percentile" : undefined;
+    if (stray) throw new CliError(`${stray} goes with --calibrate DATA`);
+    return undefined;
+  }
+  if (values.mode !== "int8") throw new CliError(`--calibrate is for --mode int8 (static int8: weights and activations); --mode ${values.mode} quantizes no activations from calibration`);
+  const method = (values["calibrate-method"] ?? "minmax") as CalibrationMethod;
+  if (!CALIBRATION_METHODS.includes(method)) throw new CliError(`--calibrate-method must be one of ${CALIBRATION_METHODS.join(", ")} (got ${method})`);
+  if (values["calibrate-percentile"] !== undefined && method !== "percentile") throw new CliError("--calibrate-percentile goes with --calibrate-method percentile");
+  const percentile = values["calibrate-percentile"] === undefined ? DEFAULT_PERCENTILE : Number(values["calibrate-percentile"]);
+  if (!(percentile > 50 && percentile <= 100)) throw new CliError(`--calibrate-percentile must be a number in (50, 100] (got ${values["calibrate-percentile"]})`);
+  return { file: values.calibrate, method, percentile };
+}
+
+/** With --calibrate and no --data, the output is compared on (the first of) the calibration samples. */
+const COMPARED_SAMPLES = 64;
+
+function comparedSamples(samples: number, file: string): string {
+  const which = samples > COMPARED_SAMPLES ? `the first ${COMPARED_SAMPLES} of the ${samples}` : `the ${samples}`;
+  return `${which} calibration samples in ${file} (the ranges were measured on them; --data FILE compares on other records)`;
+}
+
+function calibrationLines(c: { file: string; samples: number; method: string; percentile?: number; activationsQuantized: number }): string[] {
+  const how = c.method === "percentile" ? `percentile ${c.percentile}` : "minmax";
+  return [
+    `static int8: ${c.activationsQuantized} activation tensors quantized (QuantizeLinear -> DequantizeLinear before each quantized Conv/MatMul/Gemm), ranges from ${c.samples} samples in ${c.file} (${how})`,
+  ];
+}
 
 /** Raises the model's opset when the mode needs a newer one, checked against the source first. */
 async function upgradeForMode(
@@ -140,16 +196,35 @@ export async function main(args: string[]): Promise<void> {
   if ((values.eval === undefined) !== (values.target === undefined)) throw new CliError("--eval DATA and --target COL go together");
   if (values["keep-report"] && values["strip-report"]) throw new CliError("--keep-report and --strip-report contradict each other (dropping the report is the default)");
 
+  const calibration = calibrationOptions(values);
+
   const { bytes, model } = readModelFile(input);
   const shapes = parseInputShapes(values.shape, model);
+  let calibrationSet: CalibrationSet | undefined;
+  try {
+    if (calibration) calibrationSet = readCalibrationData(calibration.file, model);
+  } catch (error) {
+    if (error instanceof CalibrationDataError) throw new CliError(`--calibrate: ${error.message}`);
+    throw error;
+  }
   const opTypes = commaList(values["op-types"]);
-  const unknownOp = opTypes.find((op) => !Object.hasOwn(WEIGHT_OPS, op));
-  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${Object.keys(WEIGHT_OPS).join(", ")}`);
+  const knownOps = [...Object.keys(WEIGHT_OPS), "LSTM"];
+  const unknownOp = opTypes.find((op) => !knownOps.includes(op));
+  if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${knownOps.join(", ")}`);
   const exclude = commaList(values.exclude);
   const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
+  let ranges;
+  if (calibration && calibrationSet) {
+    try {
+      ranges = await activationRanges(encodeModel(model), calibrationTargets(model), calibrationSet.feeds, calibration.method, calibration.percentile);
+    } catch (error) {
+      throw new CliError(`--calibrate: running the model on ${calibration.file} failed: ${oneLine(error)}`);
+    }
+  }
   let layers: LayerReport[];
+  let activations: ActivationReport[];
   try {
-    layers = quantizeModel(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"], opTypes, exclude });
+    ({ layers, activations } = quantizeModelStatic(model, { mode, blockSize, perTensor: values["per-tensor"], minElements, keepBias: values["keep-bias"], opTypes, exclude }, ranges));
   } catch (error) {
     if (error instanceof NothingToQuantizeError) throw new CliError(`${input}: nothing to quantize: ${error.message}`);
     throw error;
@@ -164,13 +239,17 @@ export async function main(args: string[]): Promise<void> {
     kind: "quantize", mode, sourceSha256: sha256Hex(bytes), ...(values["per-tensor"] ? { perTensor: true } : {}),
     ...(upgrade ? { opsetUpgrade: { from: upgrade.from, to: upgrade.to } } : {}),
     ...(blockwise.length ? { layers: blockwise } : {}),
+    ...(calibration && calibrationSet ? { calibration: { method: calibration.method, ...(calibration.method === "percentile" ? { percentile: calibration.percentile } : {}), samples: calibrationSet.samples, activations: activations.length } } : {}),
   });
   const output = encodeModel(model);
 
   let comparison;
   let evaluation: EvalSummary | undefined;
   try {
-    comparison = await compareOrLoad(bytes, output, model, values.data, seed, shapes);
+    // Static int8 is only meaningful on inputs like the calibration data: random inputs would be clipped.
+    comparison = calibrationSet && !values.data
+      ? await compareOnSamples(bytes, output, calibrationSet.feeds.slice(0, COMPARED_SAMPLES), comparedSamples(calibrationSet.samples, calibration!.file))
+      : await compareOrLoad(bytes, output, model, values.data, seed, shapes);
     if (values.eval) evaluation = await evaluateBeforeAfter(model, bytes, output, values.eval, values.target!);
   } catch (error) {
     throw new CliError(oneLine(error));
@@ -182,8 +261,13 @@ export async function main(args: string[]): Promise<void> {
   // What the Worker's session cache will charge for each file (MODEL_CACHE_BUDGET_MB).
   const workerMemory = { before: estimateHeapBytes(bytes), after: estimateHeapBytes(output) };
   const byOpType = summarizeByOpType(layers);
+  const calibrationSummary = calibration && calibrationSet && {
+    calibrated: true, file: calibration.file, format: calibrationSet.format, samples: calibrationSet.samples, method: calibration.method,
+    ...(calibration.method === "percentile" ? { percentile: calibration.percentile } : {}),
+    activationsQuantized: activations.length, activations,
+  };
   const summary = {
-    command: "quantize", mode, input, output: values.out, size: { before, after }, workerMemory,
+    command: "quantize", mode, calibration: calibrationSummary ?? { calibrated: false }, input, output: values.out, size: { before, after }, workerMemory,
     opsetUpgrade: upgrade, trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
     byOpType, layers, difference: comparison, evaluation,
@@ -193,10 +277,11 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const lines = [
-    `quantized ${input} -> ${values.out} (${mode}${blockSizeNote(layers, blockSize)})`,
+    `quantized ${input} -> ${values.out} (${mode}${calibrationSummary ? ", static: calibrated activations" : ""}${blockSizeNote(layers, blockSize)})`,
     ...sizeLines(before, after),
     ...(upgrade ? [`upgraded first (--mode ${mode} needs opset ${upgrade.to}):`, ...upgradeLines(upgrade).map((l) => `  ${l}`)] : []),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
+    ...(calibrationSummary ? calibrationLines(calibrationSummary) : []),
     "by op type:",
     ...byOpType.map(opTypeLine),
     "layers:",

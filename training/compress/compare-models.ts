@@ -9,7 +9,7 @@ import { schemaFeeds } from "./evaluate.ts";
 import { compareOutputs, type OutputDifference } from "./output-difference.ts";
 import { randomFeeds, UnsupportedInputError, type InputShapes } from "./random-feeds.ts";
 import { readRecords } from "./records.ts";
-import { openModel, runOnce, type Feeds } from "./run-model.ts";
+import { openModel, runOnce, type Feeds, type Outputs, type PlainTensor } from "./run-model.ts";
 
 export interface ComparisonInputs {
   description: string;
@@ -75,3 +75,37 @@ export async function compareModels(source: Uint8Array, compressed: Uint8Array, 
   const web = compareOutputs(reference, await runOnce("web", compressed, inputs.feeds));
   return { inputs: inputs.description, node, web };
 }
+
+/** Every output of `runner` over `samples`, each output's values concatenated sample after sample. */
+async function runAll(engine: "node" | "web", bytes: Uint8Array, samples: readonly Feeds[]): Promise<Outputs> {
+  const runner = await openModel(engine, bytes);
+  try {
+    const parts = new Map<string, PlainTensor[]>();
+    for (const feeds of samples) {
+      for (const [name, t] of Object.entries(await runner.run(feeds))) parts.set(name, [...(parts.get(name) ?? []), t]);
+    }
+    const all: Outputs = {};
+    for (const [name, tensors] of parts) {
+      const total = tensors.reduce((n, t) => n + t.data.length, 0);
+      const data = new (tensors[0].data.constructor as new (n: number) => PlainTensor["data"])(total);
+      let at = 0;
+      for (const t of tensors) {
+        (data as Float32Array).set(t.data as Float32Array, at);
+        at += t.data.length;
+      }
+      all[name] = { type: tensors[0].type, dims: [total], data };
+    }
+    return all;
+  } finally {
+    await runner.release();
+  }
+}
+
+/** compareModels on inputs that come one feed at a time (calibration samples): differences over all of them. */
+export async function compareOnSamples(source: Uint8Array, compressed: Uint8Array, samples: readonly Feeds[], description: string): Promise<ModelComparison> {
+  const reference = await runAll("node", source, samples);
+  const node = compareOutputs(reference, await runAll("node", compressed, samples));
+  const web = compareOutputs(reference, await runAll("web", compressed, samples));
+  return { inputs: description, node, web };
+}
+

@@ -152,3 +152,18 @@ export function quantizeInt4PerAxis(values: Float32Array, dims: readonly number[
   }
   return { packed, scales };
 }
+
+/**
+ * Asymmetric int8 for an activation whose calibrated range is [min, max] (widened to include 0), as
+ * onnxruntime's quantize_static computes it for QuantType.QInt8 activations: scale = (max − min) / 255,
+ * zero point = round(−128 − min / scale). QuantizeLinear then maps x to clamp(round(x / scale) + zp,
+ * −128, 127), so inside the range |x − dequantized| ≤ scale / 2; outside it, values clip to its ends.
+ */
+export function activationInt8Params(min: number, max: number): { scale: number; zeroPoint: number } {
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
+  if (!(hi > lo)) return { scale: 1, zeroPoint: 0 };
+  const scale = Math.fround((hi - lo) / 255);
+  const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+  return { scale, zeroPoint };
+}

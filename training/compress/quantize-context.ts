@@ -37,12 +37,15 @@ export interface QuantizeOptions {
   exclude?: readonly string[];
 }
 
+/** Where a constant is stored: an initializer of `owner`, or `constantNode` in it. */
+export type StoredConstant = Pick<ConstantWeight, "owner" | "tensor" | "constantNode">;
+
 export class QuantizeContext {
   readonly model: ModelProto;
   readonly options: QuantizeOptions;
   readonly names: NameAllocator;
   readonly edits = new NodeReplacements();
-  private readonly removed = new Set<ConstantWeight>();
+  private readonly removed = new Set<StoredConstant>();
   private readonly biasDims = new Map<NodeProto, number[]>();
 
   /** `constants`: every constant read as a MatMul/Gemm weight or Gemm bias (findConstantWeights). */
@@ -59,7 +62,7 @@ export class QuantizeContext {
   }
 
   /** Drops the fp32 weight (initializer or Constant node) once nothing reads it any more. */
-  removeWeight(weight: ConstantWeight): void {
+  removeWeight(weight: StoredConstant): void {
     if (weight.constantNode) this.edits.replace(weight.owner, weight.constantNode, []);
     else this.removed.add(weight);
   }

@@ -23,6 +23,9 @@ import { quantizeWeightInt8Dynamic } from "./modes/int8-dynamic.ts";
 import { quantizeWeightInt8 } from "./modes/int8-weight.ts";
 import type { LayerOutcome } from "./modes/outcome.ts";
 import { QuantizeContext, type QuantizeOptions } from "./quantize-context.ts";
+import { quantizeActivations, type ActivationReport } from "./modes/activation-qdq.ts";
+import type { ActivationRange } from "./calibration/calibrate.ts";
+import { quantizeRecurrent } from "./recurrent.ts";
 
 export interface LayerReport {
   weight: string;
@@ -102,10 +105,25 @@ function report(weight: ConstantWeight, outcome: LayerOutcome, ops: string[]): L
 
 /** Throws NothingToQuantizeError when the model has no MatMul, Gemm, Conv, ConvTranspose or Gather with a constant weight at all. */
 export function quantizeModel(model: ModelProto, options: QuantizeOptions): LayerReport[] {
+  return quantizeModelStatic(model, options).layers;
+}
+
+/**
+ * quantizeModel, and in int8 mode with `activationRanges` (calibration/calibrate.ts) also the data
+ * inputs of the quantized main-graph Conv/MatMul/Gemm nodes (modes/activation-qdq.ts).
+ */
+export function quantizeModelStatic(
+  model: ModelProto, options: QuantizeOptions, activationRanges?: ReadonlyMap<string, ActivationRange>,
+): { layers: LayerReport[]; activations: ActivationReport[] } {
+  if (activationRanges && options.mode !== "int8") throw new Error(`activation ranges are for --mode int8, not ${options.mode}`);
   const constants = findConstantWeights(model);
   const weights = constants.filter((c) => c.uses.length > 0);
-  if (weights.length === 0) throw new NothingToQuantizeError("the model has no MatMul, Gemm, Conv, ConvTranspose or Gather with a constant float32 weight");
   const ctx = new QuantizeContext(model, options, constants);
+  const recurrent = quantizeRecurrent(ctx);
+  if (weights.length === 0 && !recurrent.some((r) => r.scheme)) {
+    const why = recurrent.length ? `; its ${[...new Set(recurrent.map((r) => r.ops[0]))].join(" and ")} weights stay fp32: ${[...new Set(recurrent.map((r) => r.keptBecause))].join("; ")}` : "";
+    throw new NothingToQuantizeError(`the model has no MatMul, Gemm, Conv, ConvTranspose, Gather or LSTM with a constant float32 weight${why}`);
+  }
   const reports: LayerReport[] = [];
   const quantizedNodes = new Set<NodeProto>();
   for (const weight of weights) {
@@ -121,6 +139,8 @@ export function quantizeModel(model: ModelProto, options: QuantizeOptions): Laye
       reports.push(report(bias, quantizeBias(bias, ctx), bias.biasUses.map((u) => `${u.op} bias`)));
     }
   }
+  reports.push(...recurrent);
+  const activations = activationRanges ? quantizeActivations(ctx, quantizedNodes, activationRanges) : [];
   ctx.finish();
-  return reports;
+  return { layers: reports, activations };
 }
