@@ -20,9 +20,9 @@ function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<Ap
     const started = Date.now();
     const requestId = requestIdFor(c.req.header(REQUEST_ID_HEADER));
     c.set("requestId", requestId);
-    const metrics = startServerTiming(c);
+    const serverTiming = startServerTiming(c);
     await next();
-    const timing = serverTimingValue(c, metrics);
+    const timing = serverTimingValue(serverTiming);
     const headers = c.res.headers;
     headers.set(REQUEST_ID_HEADER, requestId);
     headers.append("Server-Timing", timing);

@@ -3,9 +3,9 @@
  * Records `load` and `infer` in Server-Timing.
  */
 import type { Context } from "hono";
-import { endTime, setMetric, startTime } from "hono/timing";
 import type { AppEnv } from "../app-env.ts";
 import { badRequest, unavailable } from "../errors.ts";
+import { recordMetric, timed } from "../http/server-timing.ts";
 import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
@@ -54,7 +54,7 @@ export async function withSession<T>(c: Context<AppEnv>, manifest: Manifest, use
     forgetManifest(manifest.name, manifest.version);
     throw error;
   }
-  setMetric(c, "load", lease.loadMs, `session ${lease.source}`);
+  recordMetric(c, "load", lease.loadMs, `session ${lease.source}`);
   try {
     return await use(lease.model);
   } finally {
@@ -82,16 +82,13 @@ export async function infer(
         throw badRequest(`unknown output "${name}"; the model's outputs are ${model.outputNames.map((n) => `"${n}"`).join(", ")}`);
       }
     }
-    startTime(c, "infer");
     let results: Record<string, Tensor>;
     try {
-      results = await runExclusive(() => model.session.run(feeds, [...names]));
+      results = await timed(c, "infer", () => runExclusive(() => model.session.run(feeds, [...names])));
     } catch (error) {
       // Inputs passed every check against the model's metadata, so what is left is a
       // combination the graph rejects (e.g. inconsistent dynamic dims between inputs).
       throw badRequest(`the model rejected the inputs: ${String((error as Error).message ?? error).slice(0, 300)}`);
-    } finally {
-      endTime(c, "infer");
     }
     return { manifest, outputs: names.map((name) => ({ name, tensor: results[name] })) };
   });

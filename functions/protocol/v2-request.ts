@@ -75,3 +75,53 @@ export function parseWith<T>(schema: z.ZodType<T>, body: unknown, what: string):
   if (!result.success) throw badRequest(`invalid ${what}: ${describeZodError(result.error)}`);
   return result.data;
 }
+
+// ---- the common request without zod ----
+// zod runs without its compiled fast path inside workerd (no code generation from strings there),
+// and the v2 request is parsed on every inference: the plain form below — what every client sends
+// for JSON tensors — is recognised by hand and handed on as it is; anything else (parameters, an
+// unknown key, a doubtful value) goes through inferRequestSchema, which also words the errors.
+// test/node/worker-units/v2-request.test.ts checks that whatever is taken here, zod accepts too,
+// with the same result.
+
+const REQUEST_KEYS = new Set(["id", "inputs", "outputs"]);
+const INPUT_KEYS = new Set(["name", "shape", "datatype", "data"]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const key in value) if (!allowed.has(key) || value[key] === undefined) return false;
+  return true;
+}
+
+const nonEmptyString = (value: unknown): value is string => typeof value === "string" && value.length > 0;
+
+function isPlainInput(value: unknown): boolean {
+  if (!isPlainObject(value) || !onlyKeys(value, INPUT_KEYS)) return false;
+  const { name, shape, datatype, data } = value;
+  if (!nonEmptyString(name) || !nonEmptyString(datatype) || !Array.isArray(data) || !Array.isArray(shape)) return false;
+  for (const dim of shape) if (!Number.isSafeInteger(dim) || (dim as number) < 0) return false;
+  return true;
+}
+
+function isPlainOutput(value: unknown): boolean {
+  return isPlainObject(value) && onlyKeys(value, NAME_ONLY) && nonEmptyString(value.name);
+}
+const NAME_ONLY = new Set(["name"]);
+
+/** The request when it has the plain form (see above), else undefined. */
+export function plainInferRequest(body: unknown): InferRequest | undefined {
+  if (!isPlainObject(body) || !onlyKeys(body, REQUEST_KEYS)) return undefined;
+  const { id, inputs, outputs } = body;
+  if (id !== undefined && typeof id !== "string") return undefined;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every(isPlainInput)) return undefined;
+  if (outputs !== undefined && !(Array.isArray(outputs) && outputs.every(isPlainOutput))) return undefined;
+  return body as InferRequest;
+}
+
+/** A JSON v2 inference request: the plain form directly, anything else through zod. */
+export function parseInferRequest(body: unknown): InferRequest {
+  return plainInferRequest(body) ?? parseWith(inferRequestSchema, body, "inference request");
+}

@@ -15,12 +15,12 @@ import {
   type ParsedInferRequest,
 } from "../protocol/binary-tensors.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
-import { inferRequestSchema, parseWith } from "../protocol/v2-request.ts";
+import { parseInferRequest } from "../protocol/v2-request.ts";
 
 async function readInferRequest(c: Context<AppEnv>): Promise<ParsedInferRequest> {
   const headerLength = c.req.header(INFERENCE_HEADER_CONTENT_LENGTH);
   if (headerLength !== undefined) return parseBinaryInferRequest(new Uint8Array(await c.req.arrayBuffer()), headerLength);
-  return parseWith(inferRequestSchema, await readJsonBody(c), "inference request");
+  return parseInferRequest(await readJsonBody(c));
 }
 
 async function handleInfer(c: Context<AppEnv>, name: string, version: string | undefined) {
