@@ -3,7 +3,7 @@
  * the header ends with the request's total — the same header hono/timing writes
  * (`load;dur=0.0;desc="session warm",infer;dur=1.0,total;dur=1.0;desc="Total Response Time"`),
  * assembled without its per-metric Map and regex escaping: descriptions are this Worker's own
- * words, never the caller's, and hold no `"` or `\\` (issue 17: Hono's cost ~8 µs per request).
+ * words, never the caller's, with no quote or backslash (issue 17: Hono's cost ~8 µs per request).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
