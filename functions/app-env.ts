@@ -1,3 +1,4 @@
+import type { RequestIdVariables } from "hono/request-id";
 import type { Env } from "./env.ts";
 import type { ServerTiming } from "./http/server-timing.ts";
 import type { Principal } from "./security/principal.ts";
@@ -5,9 +6,7 @@ import type { Principal } from "./security/principal.ts";
 /** Hono's type parameter for this app: the Worker's bindings and the middleware's variables. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: {
-    /** The caller's X-Request-Id or a new one (functions/http/request-id.ts). */
-    requestId: string;
+  Variables: RequestIdVariables & {
     /** Metrics for the Server-Timing header (functions/http/server-timing.ts). */
     serverTiming: ServerTiming;
     /** Who is calling (set by the authentication middleware). */

@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
 import { requestBodyLimit } from "./http/body-size.ts";
@@ -20,7 +21,8 @@ import { rateLimit } from "./security/rate-limit.ts";
 
 const app = new Hono<AppEnv>();
 
-// Request id, Server-Timing, security headers and the log line: one layer (functions/http/every-request.ts).
+app.use(requestId());
+// Server-Timing, security headers and the log line: one layer (functions/http/every-request.ts).
 app.use(everyRequest);
 app.use(configuredCors);
 app.on("POST", "*", requestBodyLimit);

@@ -1,12 +1,16 @@
 /**
- * The Worker's own cheap versions of two middlewares do what the originals did: the security
+ * The Worker's own cheap versions of three middlewares do what the originals did: the security
  * headers are exactly hono/secure-headers' defaults (compared with Hono's secureHeaders() output on
- * the same requests), and the request log is one line of valid JSON, the same as stringifying its
- * fields, agreeing with the response it describes even for a path that needs escaping.
+ * the same requests), Server-Timing reads as hono/timing writes it (compared with timing()'s header
+ * for the same metrics), and the request log is one line of valid JSON, the same as stringifying
+ * its fields, agreeing with the response it describes even for a path that needs escaping.
  */
 import { Hono } from "hono";
 import { secureHeaders as honoSecureHeaders } from "hono/secure-headers";
+import { setMetric, startTime, endTime, timing } from "hono/timing";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AppEnv } from "../../functions/app-env.ts";
+import { recordMetric, serverTimingValue, startServerTiming, timed } from "../../functions/http/server-timing.ts";
 import { secureHeaders } from "../../functions/security/secure-headers.ts";
 import { call } from "./http.ts";
 
@@ -43,6 +47,35 @@ describe("secure headers", () => {
     const plain = new Set((await new Hono().get("/ok", (c) => c.json({ ok: true })).request("/ok")).headers.keys());
     const worker = (await call("/v2/health/live")).headers;
     for (const [name, value] of expected) if (!plain.has(name)) expect(worker.get(name), name).toBe(value);
+  });
+});
+
+describe("Server-Timing", () => {
+  it("has the entries, order and form of hono/timing's header for the same metrics", async () => {
+    const theirs = new Hono().use(timing({ total: true, autoEnd: true })).get("/", async (c) => {
+      setMetric(c, "load", 3.25, "session warm");
+      startTime(c, "infer");
+      await Promise.resolve();
+      endTime(c, "infer");
+      return c.text("ok");
+    });
+    const ours = new Hono<AppEnv>()
+      .use(async (c, next) => {
+        const serverTiming = startServerTiming(c);
+        await next();
+        c.res.headers.append("Server-Timing", serverTimingValue(serverTiming));
+      })
+      .get("/", async (c) => {
+        recordMetric(c, "load", 3.25, "session warm");
+        await timed(c, "infer", () => Promise.resolve());
+        return c.text("ok");
+      });
+    // Durations differ run to run; everything else must be the same.
+    const shape = (header: string | null) => (header ?? "").replace(/dur=\d+\.\d/g, "dur=N");
+    const [expected, actual] = await Promise.all([theirs.request("/"), ours.request("/")]);
+    expect(shape(expected.headers.get("Server-Timing"))).toBe('load;dur=N;desc="session warm",infer;dur=N,total;dur=N;desc="Total Response Time"');
+    expect(shape(actual.headers.get("Server-Timing"))).toBe(shape(expected.headers.get("Server-Timing")));
+    expect(actual.headers.get("Server-Timing")).toMatch(/^load;dur=3\.3;desc="session warm",/); // 3.25 to one decimal, as toFixed(1) rounds it
   });
 });
 
