@@ -6,7 +6,8 @@
  *  1. Reading + encoding a 1M-row CSV vs pandas read_csv + numpy encoding (python3 with pandas;
  *     skipped, and said so, when missing). Parquet vs CSV read speed.
  *  2. Training throughput on the file's rows (in memory, and from the disk cache) vs the same
- *     network on an in-memory matrix (train() as `npm run bench:train` drives it).
+ *     network on an in-memory matrix (train() as `npm run bench:train` drives it): best of three
+ *     rounds, the three paths in a rotated order each round.
  *  3. `maas train --epochs 1` on 10M rows (~2 GB of CSV): peak RSS, with and without --max-memory 512MB.
  * Options: --rows N (default 1,000,000), --big-rows N (default 10,000,000; 0 skips part 3).
  */
@@ -113,21 +114,33 @@ try {
     at += chunk.count;
   }
   const matrices = { x: { data: xs, rows: at, cols: batches.xCols }, y: { data: ys, rows: at, cols: batches.yCols } };
-  // Alternated, best of two each: on a shared machine one run can be slowed by others.
-  let fromStore = 0;
-  let inMemory = 0;
-  for (let round = 0; round < 2; round++) {
-    fromStore = Math.max(fromStore, (await train({ ...settings, source: batches })).samplesPerSecond);
-    inMemory = Math.max(inMemory, (await train({ ...settings, ...matrices })).samplesPerSecond);
+  // Three rounds, the paths in a rotated order each round (none always first), best of three per
+  // path: on a shared machine one run can be slowed by others, and the best run is the least disturbed.
+  const fromDisk = await timedEncode(csv, 64 << 20);
+  const paths: Record<string, () => Promise<number>> = {
+    "in-memory matrix": async () => (await train({ ...settings, ...matrices })).samplesPerSecond,
+    "file rows in memory": async () => (await train({ ...settings, source: trainingBatches(data, "softmax-ce") })).samplesPerSecond,
+    "file rows from disk": async () => (await train({ ...settings, source: trainingBatches(fromDisk.data, "softmax-ce") })).samplesPerSecond,
+  };
+  const names = Object.keys(paths);
+  const runs = new Map(names.map((name) => [name, [] as number[]]));
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length];
+      runs.get(name)!.push(await paths[name]());
+    }
   }
   await data.store.close();
-  const fromDisk = await timedEncode(csv, 64 << 20);
-  const streamed = (await train({ ...settings, source: trainingBatches(fromDisk.data, "softmax-ce") })).samplesPerSecond;
   await fromDisk.data.store.close();
-  say(`\n2. training throughput, MLP ${[batches.xCols, 256, 128, 2].join("-")}, batch 128, 1 epoch over ${data.sizes[0].toLocaleString("en")} rows (best of 2, alternated)`);
-  say(`   in-memory matrix (train(x, y)):  ${inMemory.toFixed(0)} samples/s`);
-  say(`   file rows in memory:             ${fromStore.toFixed(0)} samples/s (${((fromStore / inMemory) * 100).toFixed(1)}% of in-memory; goal ≥ 90%)`);
-  say(`   file rows from the disk cache:   ${streamed.toFixed(0)} samples/s (${((streamed / inMemory) * 100).toFixed(1)}%, one run)`);
+  const best = (name: string) => Math.max(...runs.get(name)!);
+  const all = (name: string) => runs.get(name)!.map((v) => (v / 1000).toFixed(0) + "k").join(" ");
+  const inMemory = best("in-memory matrix");
+  const fromStore = best("file rows in memory");
+  const streamed = best("file rows from disk");
+  say(`\n2. training throughput, MLP ${[batches.xCols, 256, 128, 2].join("-")}, batch 128, 1 epoch over ${data.sizes[0].toLocaleString("en")} rows (best of 3, rotated order; every run in brackets)`);
+  say(`   in-memory matrix (train(x, y)):  ${inMemory.toFixed(0)} samples/s (${all("in-memory matrix")})`);
+  say(`   file rows in memory:             ${fromStore.toFixed(0)} samples/s (${((fromStore / inMemory) * 100).toFixed(1)}% of in-memory; goal ≥ 90%) (${all("file rows in memory")})`);
+  say(`   file rows from the disk cache:   ${streamed.toFixed(0)} samples/s (${((streamed / inMemory) * 100).toFixed(1)}%) (${all("file rows from disk")})`);
   rmSync(csv);
   rmSync(parquet);
 
