@@ -21,10 +21,11 @@ interface RowEncoder {
   xCols: number;
   yCols: number;
   /**
-   * Encodes `count` rows into `batch` from row 0: row k is raw row `rawRows[k]` of `raw` (k itself
-   * when `rawRows` is undefined) and store row `storeRows[k]` (`storeFirst + k` when undefined).
+   * Encodes `count` rows into `batch` from row 0: batch row k is raw row i = `rawRows[k]` of `raw`
+   * (i = k when `rawRows` is undefined), which is store row `storeOf[i]` (`storeFirst + i` when
+   * `storeOf` is undefined).
    */
-  put(raw: Float32Array, rawRows: Uint32Array | undefined, storeRows: Uint32Array | undefined, storeFirst: number, count: number, batch: RowBatch): void;
+  put(raw: Float32Array, rawRows: Uint32Array | undefined, storeOf: Uint32Array | undefined, storeFirst: number, count: number, batch: RowBatch): void;
 }
 
 /**
@@ -46,7 +47,7 @@ function rowEncoder(data: EncodedData, loss: LossKind, preprocess: boolean): Row
   return {
     xCols: cols,
     yCols,
-    put(raw, rawRows, storeRows, storeFirst, count, batch) {
+    put(raw, rawRows, storeOf, storeFirst, count, batch) {
       const x = batch.x;
       const y = batch.y;
       for (let k = 0; k < count; k++) {
@@ -61,7 +62,8 @@ function rowEncoder(data: EncodedData, loss: LossKind, preprocess: boolean): Row
       }
       if (oneHot) y.fill(0, 0, count * yCols);
       for (let k = 0; k < count; k++) {
-        const storeRow = storeRows === undefined ? storeFirst + k : storeRows[k];
+        const i = rawRows === undefined ? k : rawRows[k];
+        const storeRow = storeOf === undefined ? storeFirst + i : storeOf[i];
         if (labels !== undefined) {
           if (oneHot) y[k * yCols + labels[storeRow]] = 1;
           else y[k] = labels[storeRow];
@@ -115,8 +117,7 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
         for (let start = 0; start < rows; start += batchSize) {
           const count = Math.min(batchSize, rows - start);
           const batch = take(count);
-          const chosen = order.subarray(start, start + count);
-          encoder.put(inMemory, chosen, chosen, 0, count, batch);
+          encoder.put(inMemory, order.subarray(start, start + count), undefined, 0, count, batch);
           yield batch;
         }
       },
@@ -150,8 +151,7 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
       if (shuffle) rng.shuffle(blockOrder);
       const size = Math.min(batchSize, rows);
       const take = batchRing(size, encoder);
-      // A batch's buffer rows and their store rows, gathered across buffer boundaries.
-      const rawRows = new Uint32Array(size);
+      // A batch begun at the end of one buffer and ended in the next: its raw rows and store rows.
       const storeRowsOf = new Uint32Array(size);
       const staging = new Float32Array(size * encoder.xCols);
       let pendingRows = 0;
@@ -163,7 +163,8 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
         const buffer = buffers[which];
         which = 1 - which;
         if (first + blocksPerBuffer < blocks) pending = load(first + blocksPerBuffer, buffers[which]);
-        const order = Uint32Array.from({ length: storeRows.length }, (_, i) => i);
+        const order = new Uint32Array(storeRows.length);
+        for (let r = 0; r < order.length; r++) order[r] = r;
         if (shuffle) rng.shuffle(order);
         let i = 0;
         if (pendingRows > 0) {
@@ -198,12 +199,8 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
             pendingRows = rest;
             break;
           }
-          for (let k = 0; k < count; k++) {
-            rawRows[k] = order[i + k];
-            storeRowsOf[k] = storeRows[order[i + k]];
-          }
           const batch = take(count);
-          encoder.put(buffer, rawRows, storeRowsOf, 0, count, batch);
+          encoder.put(buffer, order.subarray(i, i + count), storeRows, 0, count, batch);
           done += count;
           i += count;
           yield batch;
