@@ -193,7 +193,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (distillation) feeds[STEP_INPUTS.ySoft] = floatFeed(batch.soft!, [count, distillation.softTargets.cols]);
       for (const [name, t] of state) feeds[name] = floatFeed(t.values, t.dims);
       const running = stepSession.run(feeds);
-      // The next batch is gathered while onnxruntime runs this step on its own threads.
+      // Requests the next batch now: onnxruntime-node runs the step synchronously on this thread
+      // from a setImmediate, so the gathering (synchronous up to the source's first await) comes
+      // before the step, not beside it; a source's own I/O (the disk cache's reads) overlaps it.
       next = batches.next();
       next.catch(() => undefined); // awaited above on the next turn; not unhandled if this step throws
       const out = await running;

@@ -6,7 +6,8 @@
  *  1. Reading + encoding a 1M-row CSV vs pandas read_csv + numpy encoding (python3 with pandas;
  *     skipped, and said so, when missing). Parquet vs CSV read speed.
  *  2. Training throughput on the file's rows (in memory, and from the disk cache) vs the same
- *     network on an in-memory matrix (train() as `npm run bench:train` drives it).
+ *     network on an in-memory matrix (train() as `npm run bench:train` drives it): best of three
+ *     rounds, the three paths in a rotated order each round; whole-run rate and median-batch rate.
  *  3. `maas train --epochs 1` on 10M rows (~2 GB of CSV): peak RSS, with and without --max-memory 512MB.
  * Options: --rows N (default 1,000,000), --big-rows N (default 10,000,000; 0 skips part 3).
  */
@@ -113,21 +114,43 @@ try {
     at += chunk.count;
   }
   const matrices = { x: { data: xs, rows: at, cols: batches.xCols }, y: { data: ys, rows: at, cols: batches.yCols } };
-  // Alternated, best of two each: on a shared machine one run can be slowed by others.
-  let fromStore = 0;
-  let inMemory = 0;
-  for (let round = 0; round < 2; round++) {
-    fromStore = Math.max(fromStore, (await train({ ...settings, source: batches })).samplesPerSecond);
-    inMemory = Math.max(inMemory, (await train({ ...settings, ...matrices })).samplesPerSecond);
+  // Three rounds, the paths in a rotated order each round (none always first), best of three per
+  // path: on a shared machine one run can be slowed by others, and the best run is the least
+  // disturbed. Each run also gives the rate of its median batch (batch size / the median time
+  // between two batches' ends), which other processes' load disturbs far less than the whole run.
+  const fromDisk = await timedEncode(csv, 64 << 20);
+  const run = async (source: Pick<TrainOptions, "x" | "y" | "source">) => {
+    const ends: number[] = [];
+    const result = await train({ ...settings, ...source, onBatch: () => ends.push(performance.now()) });
+    const gaps = ends.slice(1).map((end, i) => end - ends[i]).sort((a, b) => a - b);
+    return { whole: result.samplesPerSecond, median: (settings.batchSize / gaps[Math.floor(gaps.length / 2)]) * 1000 };
+  };
+  const paths: Record<string, () => Promise<{ whole: number; median: number }>> = {
+    matrix: () => run(matrices),
+    memory: () => run({ source: trainingBatches(data, "softmax-ce") }),
+    disk: () => run({ source: trainingBatches(fromDisk.data, "softmax-ce") }),
+  };
+  const names = Object.keys(paths);
+  const runs = new Map(names.map((name) => [name, [] as { whole: number; median: number }[]]));
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length];
+      runs.get(name)!.push(await paths[name]());
+    }
   }
   await data.store.close();
-  const fromDisk = await timedEncode(csv, 64 << 20);
-  const streamed = (await train({ ...settings, source: trainingBatches(fromDisk.data, "softmax-ce") })).samplesPerSecond;
   await fromDisk.data.store.close();
-  say(`\n2. training throughput, MLP ${[batches.xCols, 256, 128, 2].join("-")}, batch 128, 1 epoch over ${data.sizes[0].toLocaleString("en")} rows (best of 2, alternated)`);
-  say(`   in-memory matrix (train(x, y)):  ${inMemory.toFixed(0)} samples/s`);
-  say(`   file rows in memory:             ${fromStore.toFixed(0)} samples/s (${((fromStore / inMemory) * 100).toFixed(1)}% of in-memory; goal ≥ 90%)`);
-  say(`   file rows from the disk cache:   ${streamed.toFixed(0)} samples/s (${((streamed / inMemory) * 100).toFixed(1)}%, one run)`);
+  const best = (name: string, key: "whole" | "median") => Math.max(...runs.get(name)!.map((r) => r[key]));
+  const all = (name: string) => runs.get(name)!.map((r) => `${(r.whole / 1000).toFixed(0)}k`).join(" ");
+  const line = (name: string, label: string, goal: string) => {
+    const [whole, median] = [best(name, "whole"), best(name, "median")];
+    const ratios = name === "matrix" ? "" : ` = ${((whole / best("matrix", "whole")) * 100).toFixed(1)}% / ${((median / best("matrix", "median")) * 100).toFixed(1)}% of in-memory${goal}`;
+    say(`   ${label.padEnd(32)} ${whole.toFixed(0)} samples/s (runs: ${all(name)}); median batch ${median.toFixed(0)}/s${ratios}`);
+  };
+  say(`\n2. training throughput, MLP ${[batches.xCols, 256, 128, 2].join("-")}, batch 128, 1 epoch over ${data.sizes[0].toLocaleString("en")} rows (best of 3 runs, rotated order)`);
+  line("matrix", "in-memory matrix (train(x, y)):", "");
+  line("memory", "file rows in memory:", " (goal ≥ 90%)");
+  line("disk", "file rows from the disk cache:", "");
   rmSync(csv);
   rmSync(parquet);
 

@@ -20,42 +20,61 @@ export const CHUNK_ROWS = 16384;
 interface RowEncoder {
   xCols: number;
   yCols: number;
-  /** Store row `storeRow` (its raw features in `raw` at `from`) → batch row `k`. */
-  put(raw: Float32Array, from: number, storeRow: number, batch: RowBatch, k: number): void;
+  /**
+   * Encodes `count` rows into `batch` from row 0: batch row k is raw row i = `rawRows[k]` of `raw`
+   * (i = k when `rawRows` is undefined), which is store row `storeOf[i]` (`storeFirst + i` when
+   * `storeOf` is undefined).
+   */
+  put(raw: Float32Array, rawRows: Uint32Array | undefined, storeOf: Uint32Array | undefined, storeFirst: number, count: number, batch: RowBatch): void;
 }
 
+/**
+ * One loop per batch over locals (no per-row calls or property loads), rows copied with `set`
+ * when they need no preprocessing; the same float32 arithmetic as applyPreprocessing, so the
+ * trained bytes do not depend on how the rows were gathered.
+ */
 function rowEncoder(data: EncodedData, loss: LossKind, preprocess: boolean): RowEncoder {
   const cols = data.store.cols;
   const { fill, mean, std } = data.preprocessing;
   const f = Math.fround;
   const classes = data.schema.classes?.length ?? 0;
   const targetCols = data.targets ? data.targets.length / (data.sizes[0] + data.sizes[1] + data.sizes[2]) : 0;
-  const yCols = data.labels ? (loss === "bce" ? 1 : classes) : targetCols;
+  const labels = data.labels;
+  const targets = data.targets;
+  const yCols = labels ? (loss === "bce" ? 1 : classes) : targetCols;
   const scaling = data.targetScaling;
+  const oneHot = labels !== undefined && loss !== "bce";
   return {
     xCols: cols,
     yCols,
-    put(raw, from, storeRow, batch, k) {
-      const to = k * cols;
-      if (preprocess) {
-        for (let c = 0; c < cols; c++) {
-          const v = raw[from + c];
-          batch.x[to + c] = f(f((Number.isNaN(v) ? fill[c] : v) - mean[c]) / std[c]);
-        }
-      } else batch.x.set(raw.subarray(from, from + cols), to);
-      if (data.labels) {
-        const label = data.labels[storeRow];
-        if (loss === "bce") batch.y[k] = label;
-        else {
-          batch.y.fill(0, k * yCols, (k + 1) * yCols);
-          batch.y[k * yCols + label] = 1;
-        }
-      } else {
-        for (let t = 0; t < yCols; t++) {
-          const v = data.targets![storeRow * yCols + t];
-          batch.y[k * yCols + t] = scaling ? f(f(v - scaling.mean[t]) / scaling.std[t]) : v;
+    put(raw, rawRows, storeOf, storeFirst, count, batch) {
+      const x = batch.x;
+      const y = batch.y;
+      for (let k = 0; k < count; k++) {
+        const from = (rawRows === undefined ? k : rawRows[k]) * cols;
+        const to = k * cols;
+        if (preprocess) {
+          for (let c = 0; c < cols; c++) {
+            const v = raw[from + c];
+            x[to + c] = f(f((v !== v ? fill[c] : v) - mean[c]) / std[c]);
+          }
+        } else x.set(raw.subarray(from, from + cols), to);
+      }
+      if (oneHot) y.fill(0, 0, count * yCols);
+      for (let k = 0; k < count; k++) {
+        const i = rawRows === undefined ? k : rawRows[k];
+        const storeRow = storeOf === undefined ? storeFirst + i : storeOf[i];
+        if (labels !== undefined) {
+          if (oneHot) y[k * yCols + labels[storeRow]] = 1;
+          else y[k] = labels[storeRow];
+        } else {
+          for (let t = 0; t < yCols; t++) {
+            const v = targets![storeRow * yCols + t];
+            y[k * yCols + t] = scaling ? f(f(v - scaling.mean[t]) / scaling.std[t]) : v;
+          }
         }
       }
+      batch.count = count;
     },
   };
 }
@@ -66,6 +85,20 @@ function partStart(data: EncodedData, part: Part): number {
 
 function newBatch(rows: number, encoder: RowEncoder): RowBatch {
   return { x: new Float32Array(rows * encoder.xCols), y: new Float32Array(rows * encoder.yCols), count: 0 };
+}
+
+/**
+ * Batches of `batchSize` rows from three sets of arrays used in turn, so a batch is refilled only
+ * after two more were requested (BatchSource's contract); a shorter last batch gets its own.
+ */
+function batchRing(batchSize: number, encoder: RowEncoder): (count: number) => RowBatch {
+  const ring = [0, 1, 2].map(() => newBatch(batchSize, encoder));
+  let turn = 0;
+  return (count) => {
+    if (count !== batchSize) return newBatch(count, encoder);
+    turn = (turn + 1) % ring.length;
+    return ring[turn];
+  };
 }
 
 /** The training part as shuffled batches (preprocessed, targets encoded for `loss`). */
@@ -80,10 +113,11 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
       ...base,
       async *epoch(rng: Rng, batchSize: number, shuffle: boolean) {
         if (shuffle) rng.shuffle(order);
+        const take = batchRing(Math.min(batchSize, rows), encoder);
         for (let start = 0; start < rows; start += batchSize) {
-          const batch = newBatch(Math.min(batchSize, rows - start), encoder);
-          for (let k = 0; k < batch.x.length / encoder.xCols; k++) encoder.put(inMemory, order[start + k] * encoder.xCols, order[start + k], batch, k);
-          batch.count = batch.x.length / encoder.xCols;
+          const count = Math.min(batchSize, rows - start);
+          const batch = take(count);
+          encoder.put(inMemory, order.subarray(start, start + count), undefined, 0, count, batch);
           yield batch;
         }
       },
@@ -96,24 +130,31 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
   /** Reads the blocks blockOrder[first..] into a buffer; resolves to the store row of each buffer row. */
   const load = async (first: number, buffer: Float32Array): Promise<Uint32Array> => {
     const chosen = blockOrder.subarray(first, Math.min(blocks, first + blocksPerBuffer));
-    const storeRows: number[] = [];
+    let total = 0;
+    for (const block of chosen) total += Math.min(BLOCK_ROWS, rows - block * BLOCK_ROWS);
+    const storeRows = new Uint32Array(total);
     let at = 0;
     const reads = Array.from(chosen, (block) => {
       const start = block * BLOCK_ROWS;
       const count = Math.min(BLOCK_ROWS, rows - start);
-      for (let r = 0; r < count; r++) storeRows.push(start + r);
+      for (let r = 0; r < count; r++) storeRows[at + r] = start + r;
       const into = buffer.subarray(at * encoder.xCols, (at + count) * encoder.xCols);
       at += count;
       return data.store.read(start, count, into);
     });
     await Promise.all(reads);
-    return Uint32Array.from(storeRows);
+    return storeRows;
   };
   return {
     ...base,
     async *epoch(rng: Rng, batchSize: number, shuffle: boolean) {
       if (shuffle) rng.shuffle(blockOrder);
-      let batch = newBatch(Math.min(batchSize, rows), encoder);
+      const size = Math.min(batchSize, rows);
+      const take = batchRing(size, encoder);
+      // A batch begun at the end of one buffer and ended in the next: its raw rows and store rows.
+      const storeRowsOf = new Uint32Array(size);
+      const staging = new Float32Array(size * encoder.xCols);
+      let pendingRows = 0;
       let done = 0;
       let which = 0;
       let pending = load(0, buffers[which]);
@@ -122,15 +163,47 @@ export function trainingBatches(data: EncodedData, loss: LossKind, bufferBytes =
         const buffer = buffers[which];
         which = 1 - which;
         if (first + blocksPerBuffer < blocks) pending = load(first + blocksPerBuffer, buffers[which]);
-        const order = Uint32Array.from({ length: storeRows.length }, (_, i) => i);
+        const order = new Uint32Array(storeRows.length);
+        for (let r = 0; r < order.length; r++) order[r] = r;
         if (shuffle) rng.shuffle(order);
-        for (const i of order) {
-          encoder.put(buffer, i * encoder.xCols, storeRows[i], batch, batch.count++);
-          if (batch.count * encoder.xCols === batch.x.length) {
-            yield batch;
-            done += batch.count;
-            batch = newBatch(Math.min(batchSize, rows - done), encoder);
+        let i = 0;
+        if (pendingRows > 0) {
+          // A batch begun in the previous buffer: its raw rows were kept in `staging`.
+          const more = Math.min(size - pendingRows, order.length);
+          for (let k = 0; k < more; k++) {
+            const r = order[k];
+            staging.set(buffer.subarray(r * encoder.xCols, (r + 1) * encoder.xCols), (pendingRows + k) * encoder.xCols);
+            storeRowsOf[pendingRows + k] = storeRows[r];
           }
+          pendingRows += more;
+          i = more;
+          const count = Math.min(size, rows - done);
+          if (pendingRows === count) {
+            const batch = take(count);
+            encoder.put(staging, undefined, storeRowsOf, 0, count, batch);
+            done += count;
+            pendingRows = 0;
+            yield batch;
+          }
+        }
+        while (i < order.length) {
+          const count = Math.min(size, rows - done);
+          if (order.length - i < count) {
+            // The rest of this buffer starts a batch that the next buffer completes.
+            const rest = order.length - i;
+            for (let k = 0; k < rest; k++) {
+              const r = order[i + k];
+              staging.set(buffer.subarray(r * encoder.xCols, (r + 1) * encoder.xCols), k * encoder.xCols);
+              storeRowsOf[k] = storeRows[r];
+            }
+            pendingRows = rest;
+            break;
+          }
+          const batch = take(count);
+          encoder.put(buffer, order.subarray(i, i + count), storeRows, 0, count, batch);
+          done += count;
+          i += count;
+          yield batch;
         }
       }
     },
@@ -153,8 +226,7 @@ export function partChunks(data: EncodedData, part: Part, loss: LossKind, prepro
         const source = view ?? raw;
         if (!view) await data.store.read(start + done, count, raw);
         const batch = newBatch(count, encoder);
-        for (let k = 0; k < count; k++) encoder.put(source, k * encoder.xCols, start + done + k, batch, k);
-        batch.count = count;
+        encoder.put(source, undefined, undefined, start + done, count, batch);
         yield batch;
       }
     },

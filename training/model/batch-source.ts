@@ -16,7 +16,11 @@ export interface BatchSource {
   rows: number;
   xCols: number;
   yCols: number;
-  /** One epoch's batches; `rng` shuffles (the source decides how), consumed in a fixed order. */
+  /**
+   * One epoch's batches; `rng` shuffles (the source decides how), consumed in a fixed order. A
+   * batch's arrays may be refilled once two more batches have been requested: a consumer may
+   * prefetch the next batch while it uses the current one (as train() does), not keep batches.
+   */
   epoch(rng: Rng, batchSize: number, shuffle: boolean): AsyncIterable<RowBatch>;
 }
 
