@@ -58,16 +58,17 @@ export function dequantizeDynamicMatMuls(model: ModelProto): number {
     dropped.add(cast).add(mul);
     rewritten++;
   }
-  graph.node = nodes.filter((n) => !dropped.has(n)).map((n) => added.get(n) ?? n);
+  let remaining: NodeProto[] = nodes.filter((n) => !dropped.has(n)).map((n) => added.get(n) ?? n);
   // Drop what nothing reads any more (the DynamicQuantizeLinear nodes, the scale products, the int8 weights).
   const graphOutputs = new Set(graph.output!.map((o) => o.name!));
   for (let changed = true; changed; ) {
-    const read = new Set(graph.node.flatMap((n) => n.input!));
-    const kept = graph.node.filter((n) => n.output!.some((o) => read.has(o) || graphOutputs.has(o)));
-    changed = kept.length !== graph.node.length;
-    graph.node = kept;
+    const reading = new Set(remaining.flatMap((n) => n.input!));
+    const kept: NodeProto[] = remaining.filter((n) => n.output!.some((o) => reading.has(o) || graphOutputs.has(o)));
+    changed = kept.length !== remaining.length;
+    remaining = kept;
   }
-  const read = new Set(graph.node.flatMap((n) => n.input!));
+  graph.node = remaining;
+  const read = new Set(remaining.flatMap((n) => n.input!));
   graph.initializer = graph.initializer!.filter((t) => read.has(t.name!) || graphOutputs.has(t.name!));
   graph.valueInfo = (graph.valueInfo ?? []).filter((v) => read.has(v.name!) || graphOutputs.has(v.name!));
   return rewritten;
