@@ -5,6 +5,8 @@
  * Moonshine publishes only such int8 files (moonshine-js ships `quantized/`), so the serving bench
  * rebuilds the fp32 encoder this way to quantize it in each mode; its weights are the int8 grid's
  * values, not the original float32 ones (the same size and graph, the same memory and speed).
+ * Its Conv weights are int8 too, turned to float inside the graph (Add(Mul(Cast(q), scale), zero));
+ * foldDequantizedConvWeights makes them float32 constants.
  */
 import { DataType, type ModelProto, type NodeProto, type TensorProto } from "../onnx/model-io.ts";
 import { elementCount, makeTensor, tensorDims } from "../onnx/tensors.ts";
@@ -21,6 +23,31 @@ function floatValues(tensor: TensorProto): Float32Array {
   if (tensor.dataType !== DataType.FLOAT) throw new Error(`${tensor.name}: expected a float32 scale`);
   const raw = Uint8Array.from(tensor.rawData ?? []);
   return raw.length ? new Float32Array(raw.buffer) : Float32Array.from(tensor.floatData ?? []);
+}
+
+/** A Conv weight computed as Add(Mul(Cast(int8 constant), scalar), scalar) becomes that float32 constant; returns how many. */
+export function foldDequantizedConvWeights(model: ModelProto): number {
+  const graph = model.graph!;
+  const inits = new Map(graph.initializer!.map((t) => [t.name!, t]));
+  const producer = (name: string) => graph.node!.find((n) => n.output!.includes(name));
+  let folded = 0;
+  for (const conv of graph.node!.filter((n) => n.opType === "Conv")) {
+    const add = producer(conv.input![1]);
+    if (add?.opType !== "Add") continue;
+    const mul = producer(add.input![0]);
+    const zero = inits.get(add.input![1]);
+    const cast = mul?.opType === "Mul" ? producer(mul.input![0]) : undefined;
+    const scale = mul ? inits.get(mul.input![1]) : undefined;
+    const q = cast?.opType === "Cast" ? inits.get(cast.input![0]) : undefined;
+    if (!q || !scale || !zero || floatValues(scale).length !== 1 || floatValues(zero).length !== 1) continue;
+    const [s, z] = [floatValues(scale)[0], floatValues(zero)[0]];
+    const name = `${q.name}_folded`;
+    graph.initializer!.push(makeTensor(name, DataType.FLOAT, tensorDims(q), Float32Array.from(intValues(q), (v) => v * s + z)));
+    conv.input![1] = name;
+    folded++;
+  }
+  dropUnused(model);
+  return folded;
 }
 
 /** Rewrites the model in place; returns how many MatMulInteger nodes became MatMul. */
@@ -58,7 +85,14 @@ export function dequantizeDynamicMatMuls(model: ModelProto): number {
     dropped.add(cast).add(mul);
     rewritten++;
   }
-  let remaining: NodeProto[] = nodes.filter((n) => !dropped.has(n)).map((n) => added.get(n) ?? n);
+  graph.node = nodes.filter((n) => !dropped.has(n)).map((n) => added.get(n) ?? n);
+  dropUnused(model);
+  return rewritten;
+}
+
+function dropUnused(model: ModelProto): void {
+  const graph = model.graph!;
+  let remaining: NodeProto[] = graph.node!;
   // Drop what nothing reads any more (the DynamicQuantizeLinear nodes, the scale products, the int8 weights).
   const graphOutputs = new Set(graph.output!.map((o) => o.name!));
   for (let changed = true; changed; ) {
@@ -71,5 +105,4 @@ export function dequantizeDynamicMatMuls(model: ModelProto): number {
   const read = new Set(remaining.flatMap((n) => n.input!));
   graph.initializer = graph.initializer!.filter((t) => read.has(t.name!) || graphOutputs.has(t.name!));
   graph.valueInfo = (graph.valueInfo ?? []).filter((v) => read.has(v.name!) || graphOutputs.has(v.name!));
-  return rewritten;
 }

@@ -13,7 +13,7 @@ import { NothingToQuantizeError, quantizeModel } from "../compress/quantize.ts";
 import { opsetForMode, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { importedOpset, upgradeOpset } from "../onnx/opset-upgrade/upgrade.ts";
-import { dequantizeDynamicMatMuls } from "./dequantize-dynamic.ts";
+import { dequantizeDynamicMatMuls, foldDequantizedConvWeights } from "./dequantize-dynamic.ts";
 
 const modules = resolve(import.meta.dirname, "../../node_modules");
 
@@ -45,6 +45,7 @@ export const SUBJECTS: Subject[] = [
     source: () => {
       const model = decodeModel(file("@moonshine-ai/moonshine-js/dist/model/tiny/quantized/encoder_model.onnx")());
       dequantizeDynamicMatMuls(model);
+      foldDequantizedConvWeights(model);
       return encodeModel(model);
     },
     feeds: () => ({ input_values: signal([1, 32000], 0.3) }), // 2 s at 16 kHz
