@@ -10,12 +10,12 @@
  * measurement). Not a test itself: times depend on the machine.
  *   node training/bench/serving-modes.ts [--size 4096] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
- *   node training/bench/serving-modes.ts --models [--only detector,moonshine-encoder] [--runs 5] [--json]
+ *   node training/bench/serving-modes.ts --models [--only mlp-layer,detector,classifier,recognizer,moonshine-encoder] [--runs 5] [--json]
  * With --models, whole third-party models instead of one layer (the pinned devDependencies the tests
- * use; third-party-models.ts): per mode, the file and its ratio to fp32, the wasm heap, batch-1 time
+ * use; third-party-models.ts), and the 4096×4096 layer at batch 1 for comparison: per mode, the file and its ratio to fp32, the wasm heap, batch-1 time
  * in onnxruntime-web and, as a reference, in onnxruntime-node (1 intra-op thread too), each the
- * median and the fastest of --runs (default 5) after a warm-up. A mode that
- * quantizes none of a model's weights is reported with the reason instead of figures.
+ * median and the fastest of --runs (default 5) after a warm-up. A mode that quantizes none of a
+ * model's weights is reported with the reason instead of figures.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
