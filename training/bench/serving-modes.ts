@@ -12,9 +12,10 @@
  *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --models [--only mlp-layer,detector,classifier,recognizer,moonshine-encoder] [--runs 5] [--json]
  * With --models, whole third-party models instead of one layer (the pinned devDependencies the tests
- * use; third-party-models.ts), and the 4096×4096 layer at batch 1 for comparison: per mode, the file and its ratio to fp32, the wasm heap, batch-1 time
- * in onnxruntime-web and, as a reference, in onnxruntime-node (1 intra-op thread too), each the
- * median and the fastest of --runs (default 5) after a warm-up. A mode that quantizes none of a
+ * use; third-party-models.ts), and the 4096×4096 layer at batch 1 for comparison: per mode, the
+ * file and its ratio to fp32, the wasm heap, batch-1 time in onnxruntime-web and, as a reference,
+ * in onnxruntime-node (1 intra-op thread too), each the median and the fastest of --runs (default
+ * 5) after a warm-up. A mode that quantizes none of a
  * model's weights is reported with the reason instead of figures.
  */
 import { spawnSync } from "node:child_process";
@@ -57,7 +58,6 @@ const { values } = parseArgs({
     subject: { type: "string" },
   },
 });
-
 const layer = values.layer as "matmul" | "conv" | "depthwise";
 if (!["matmul", "conv", "depthwise"].includes(layer)) throw new Error(`--layer must be matmul, conv or depthwise (got ${layer})`);
 const size = Number(values.size ?? (layer === "matmul" ? 4096 : 128));
@@ -196,8 +196,10 @@ async function measureModel(subject: Subject, path: string): Promise<Pick<ModelF
   const nodeFeeds = Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, new ortNode.Tensor("float32", t.data, t.dims)]));
   const node = await timedRuns(() => nodeSession.run(nodeFeeds));
   await nodeSession.release();
-  return { wasmHeapBytes, wasmHeapTotalBytes, estimatedHeapBytes: estimateHeapBytes(bytes),
-    webBatch1Ms: web[Math.floor(runs / 2)], webBatch1MinMs: web[0], nodeBatch1Ms: node[Math.floor(runs / 2)], nodeBatch1MinMs: node[0],
+  const median = Math.floor(runs / 2);
+  return {
+    wasmHeapBytes, wasmHeapTotalBytes, estimatedHeapBytes: estimateHeapBytes(bytes),
+    webBatch1Ms: web[median], webBatch1MinMs: web[0], nodeBatch1Ms: node[median], nodeBatch1MinMs: node[0],
   };
 }
 
