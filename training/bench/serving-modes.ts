@@ -10,6 +10,13 @@
  * measurement). Not a test itself: times depend on the machine.
  *   node training/bench/serving-modes.ts [--size 4096] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
+ *   node training/bench/serving-modes.ts --models [--only mlp-layer,detector,classifier,recognizer,moonshine-encoder] [--runs 5] [--json]
+ * With --models, whole third-party models instead of one layer (the pinned devDependencies the tests
+ * use; third-party-models.ts), and the 4096×4096 layer at batch 1 for comparison: per mode, the
+ * file and its ratio to fp32, the wasm heap, batch-1 time in onnxruntime-web and, as a reference,
+ * in onnxruntime-node (1 intra-op thread too), each the median and the fastest of --runs (default
+ * 5) after a warm-up. A mode that quantizes none of a
+ * model's weights is reported with the reason instead of figures.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +30,7 @@ import { quantizeModel } from "../compress/quantize.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { convLayerModel, layerModel } from "./layer-model.ts";
+import { modelFiles, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
 
 interface ModeFigures {
   mode: string;
@@ -45,6 +53,9 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     child: { type: "string" },
     model: { type: "string" },
+    models: { type: "boolean", default: false },
+    only: { type: "string" },
+    subject: { type: "string" },
   },
 });
 const layer = values.layer as "matmul" | "conv" | "depthwise";
@@ -68,14 +79,23 @@ function modelFor(mode: string): Uint8Array {
 async function medianRunMs(session: ort.InferenceSession, batch: number): Promise<number> {
   const dims = inputDims(batch);
   const x = new ort.Tensor("float32", Float32Array.from({ length: dims.reduce((n, d) => n * d, 1) }, (_, i) => Math.sin(i)), dims);
-  await session.run({ x });
+  return medianMs(() => session.run({ x }));
+}
+
+async function medianMs(run: () => Promise<unknown>): Promise<number> {
+  return (await timedRuns(run))[Math.floor(runs / 2)];
+}
+
+/** The times of `runs` runs after one warm-up, fastest first. */
+async function timedRuns(run: () => Promise<unknown>): Promise<number[]> {
+  await run();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await session.run({ x });
+    await run();
     times.push(performance.now() - started);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return times.sort((a, b) => a - b);
 }
 
 /** onnxruntime-web's wasm memory, caught as its glue creates it. */
@@ -99,7 +119,9 @@ async function measure(mode: string, path: string): Promise<ModeFigures> {
   return { mode, fileBytes: bytes.length, wasmHeapBytes: wasmMemory!.buffer.byteLength - before, estimatedHeapBytes: estimateHeapBytes(bytes), batch1Ms, batchNMs };
 }
 
-if (values.child) {
+if (values.models || values.subject) {
+  await thirdParty();
+} else if (values.child) {
   process.stdout.write(JSON.stringify(await measure(values.child, values.model!)));
 } else {
   const rows: ModeFigures[] = [];
@@ -129,5 +151,113 @@ if (values.child) {
         `${r.mode.padEnd(14)}${mib(r.fileBytes).padStart(11)}${`+${mib(r.wasmHeapBytes)}`.padStart(12)}${mib(r.estimatedHeapBytes).padStart(12)}${`${r.batch1Ms.toFixed(1)} ms`.padStart(11)}${`${r.batchNMs.toFixed(1)} ms`.padStart(11)}\n`,
       );
     }
+  }
+}
+
+interface ModelFigures {
+  model: string;
+  kind: string;
+  mode: string;
+  /** Why the mode does not apply (no weight quantized); no figures then. */
+  notApplicable?: string;
+  /** Weights quantized / constant weights found, and the opset the file was upgraded to, if any. */
+  quantized?: string;
+  upgradedTo?: number;
+  fileBytes?: number;
+  ratio?: number;
+  /** Growth of the wasm heap from loading and running this model (0 when it fit in what ORT had already). */
+  wasmHeapBytes?: number;
+  /** The whole wasm heap after the run: ORT's own start (one 16×16 layer loaded and released) plus this model. */
+  wasmHeapTotalBytes?: number;
+  estimatedHeapBytes?: number;
+  /** Median of the runs, and the fastest (on a shared machine the fastest is the least disturbed). */
+  webBatch1Ms?: number;
+  webBatch1MinMs?: number;
+  nodeBatch1Ms?: number;
+  nodeBatch1MinMs?: number;
+}
+
+/** In the child process: one model file, measured as measure() does, then in onnxruntime-node. */
+async function measureModel(subject: Subject, path: string): Promise<Pick<ModelFigures, "wasmHeapBytes" | "wasmHeapTotalBytes" | "estimatedHeapBytes" | "webBatch1Ms" | "webBatch1MinMs" | "nodeBatch1Ms" | "nodeBatch1MinMs">> {
+  ort.env.wasm.numThreads = 1;
+  await (await ort.InferenceSession.create(layerModel(16, 16))).release();
+  const bytes = new Uint8Array(readFileSync(path));
+  const before = wasmMemory!.buffer.byteLength;
+  const { model, options } = sessionRecipe(bytes);
+  const session = await ort.InferenceSession.create(model, options);
+  const webFeeds = Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, new ort.Tensor("float32", t.data, t.dims)]));
+  const web = await timedRuns(() => session.run(webFeeds));
+  const wasmHeapTotalBytes = wasmMemory!.buffer.byteLength;
+  const wasmHeapBytes = wasmHeapTotalBytes - before;
+  await session.release();
+  // onnxruntime-node on the same file, one intra-op thread, weight-only int8 with fp32 activations as in run-model.ts.
+  const ortNode = await import("onnxruntime-node");
+  const nodeSession = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, extra: { session: { qdq_matmulnbits_accuracy_level: "0" } } });
+  const nodeFeeds = Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, new ortNode.Tensor("float32", t.data, t.dims)]));
+  const node = await timedRuns(() => nodeSession.run(nodeFeeds));
+  await nodeSession.release();
+  const median = Math.floor(runs / 2);
+  return {
+    wasmHeapBytes, wasmHeapTotalBytes, estimatedHeapBytes: estimateHeapBytes(bytes),
+    webBatch1Ms: web[median], webBatch1MinMs: web[0], nodeBatch1Ms: node[median], nodeBatch1MinMs: node[0],
+  };
+}
+
+async function thirdParty(): Promise<void> {
+  const runsHere = String(process.argv.includes("--runs") ? runs : 5);
+  if (values.subject) {
+    const subject = SUBJECTS.find((s) => s.id === values.subject)!;
+    process.stdout.write(JSON.stringify(await measureModel(subject, values.model!)));
+    return;
+  }
+  const only = values.only?.split(",");
+  const subjects = SUBJECTS.filter((s) => !only || only.includes(s.id));
+  if (only && subjects.length !== only.length) throw new Error(`--only takes ${SUBJECTS.map((s) => s.id).join(", ")}`);
+  const rows: ModelFigures[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "serving-models-"));
+  try {
+    for (const subject of subjects) {
+      const files: ModelFile[] = modelFiles(subject, ["fp32", ...QUANTIZE_MODES]);
+      const fp32Bytes = files.find((f) => f.mode === "fp32")!.bytes!.length;
+      for (const file of files) {
+        const row: ModelFigures = { model: subject.label, kind: subject.kind, mode: file.mode };
+        rows.push(row);
+        if (!file.bytes) {
+          row.notApplicable = file.notApplicable;
+          process.stderr.write(`${subject.id} ${file.mode}: n/a (${file.notApplicable})\n`);
+          continue;
+        }
+        Object.assign(row, { quantized: file.quantized, upgradedTo: file.upgradedTo, fileBytes: file.bytes.length, ratio: file.bytes.length / fp32Bytes });
+        const path = join(dir, `${subject.id}-${file.mode}.onnx`);
+        writeFileSync(path, file.bytes);
+        const child = spawnSync(process.execPath, [import.meta.filename, "--subject", subject.id, "--model", path, "--runs", runsHere], { encoding: "utf8", maxBuffer: 1 << 20 });
+        rmSync(path);
+        if (child.status !== 0) {
+          row.notApplicable = `does not run: ${child.stderr.trim().split("\n").at(-1)}`;
+        } else {
+          Object.assign(row, JSON.parse(child.stdout));
+        }
+        process.stderr.write(`${subject.id} ${file.mode}: ${JSON.stringify(row)}\n`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ runs: Number(runsHere), engine: "onnxruntime-web (wasm, 1 thread), session recipe of the Worker; onnxruntime-node 1 intra-op thread as reference", rows }, null, 2)}\n`);
+    return;
+  }
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+  process.stdout.write(`Third-party models, batch 1, median of ${runsHere} runs, one process per model and mode\n`);
+  process.stdout.write(`${"model".padEnd(34)}${"mode".padEnd(14)}${"file".padStart(11)}${"ratio".padStart(8)}${"wasm heap".padStart(13)}${"(total)".padStart(12)}${"estimated".padStart(12)}${"web (min)".padStart(18)}${"node (min)".padStart(18)}\n`);
+  for (const r of rows) {
+    const head = `${r.model.padEnd(34)}${r.mode.padEnd(14)}`;
+    if (r.notApplicable) {
+      process.stdout.write(`${head}n/a: ${r.notApplicable}\n`);
+      continue;
+    }
+    process.stdout.write(
+      `${head}${mib(r.fileBytes!).padStart(11)}${`${r.ratio!.toFixed(3)}x`.padStart(8)}${`+${mib(r.wasmHeapBytes!)}`.padStart(13)}${mib(r.wasmHeapTotalBytes!).padStart(12)}${mib(r.estimatedHeapBytes!).padStart(12)}${`${r.webBatch1Ms!.toFixed(1)} (${r.webBatch1MinMs!.toFixed(1)}) ms`.padStart(18)}${`${r.nodeBatch1Ms!.toFixed(1)} (${r.nodeBatch1MinMs!.toFixed(1)}) ms`.padStart(18)}\n`,
+    );
   }
 }

