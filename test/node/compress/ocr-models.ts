@@ -36,3 +36,29 @@ export function ocrModelBytes(which: keyof typeof OCR_MODELS): Uint8Array {
   if (!cache.has(path)) cache.set(path, new Uint8Array(readFileSync(path)));
   return cache.get(path)!;
 }
+
+export interface TextBox {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** The text lines a detector's probability map shows: bands of rows with pixels over DBNet's 0.3 threshold, and their extent. */
+export function textBoxes(map: Float32Array, width: number, height: number): TextBox[] {
+  const boxes: TextBox[] = [];
+  let current: TextBox | undefined;
+  for (let y = 0; y < height; y++) {
+    const xs = [];
+    for (let x = 0; x < width; x++) if (map[y * width + x] > 0.3) xs.push(x);
+    if (!xs.length) {
+      current = undefined;
+      continue;
+    }
+    if (!current) boxes.push((current = { top: y, bottom: y, left: xs[0], right: xs.at(-1)! }));
+    current.bottom = y;
+    current.left = Math.min(current.left, xs[0]);
+    current.right = Math.max(current.right, xs.at(-1)!);
+  }
+  return boxes;
+}

@@ -16,7 +16,7 @@ import { importedOpset, upgradeOpset } from "../../../training/onnx/opset-upgrad
 import { opsetForMode, type QuantizeMode } from "../../../training/compress/quantize-context.ts";
 import { quantizeModel, type LayerReport } from "../../../training/compress/quantize.ts";
 import { runOnce } from "../../../training/compress/run-model.ts";
-import { ocrModelBytes, ocrModelsMissing, recognizerCharacters } from "./ocr-models.ts";
+import { ocrModelBytes, ocrModelsMissing, recognizerCharacters, textBoxes } from "./ocr-models.ts";
 import { maas } from "./run-cli.ts";
 import { detectorInput, lineInput, rotate180, textImage } from "./text-image.ts";
 
@@ -42,25 +42,6 @@ async function probabilityMap(bytes: Uint8Array): Promise<Float32Array> {
   } finally {
     await session.release();
   }
-}
-
-/** The text lines the map shows: bands of rows with pixels over DBNet's 0.3 threshold, and their extent. */
-function textBoxes(map: Float32Array): { top: number; bottom: number; left: number; right: number }[] {
-  const boxes: { top: number; bottom: number; left: number; right: number }[] = [];
-  let current: (typeof boxes)[number] | undefined;
-  for (let y = 0; y < H; y++) {
-    const xs = [];
-    for (let x = 0; x < W; x++) if (map[y * W + x] > 0.3) xs.push(x);
-    if (!xs.length) {
-      current = undefined;
-      continue;
-    }
-    if (!current) boxes.push((current = { top: y, bottom: y, left: xs[0], right: xs.at(-1)! }));
-    current.bottom = y;
-    current.left = Math.min(current.left, xs[0]);
-    current.right = Math.max(current.right, xs.at(-1)!);
-  }
-  return boxes;
 }
 
 async function directions(bytes: Uint8Array): Promise<number[]> {
@@ -93,7 +74,7 @@ describe.skipIf(ocrModelsMissing)("PaddleOCR detector (Conv, ConvTranspose) in e
   const sizeBound: Record<QuantizeMode, number> = { "int8-dynamic": 0.3, int8: 0.3, int4: 0.18, fp16: 0.51 };
 
   it("the fp32 source finds the two drawn lines of text", async () => {
-    expect(textBoxes(await reference)).toHaveLength(2);
+    expect(textBoxes(await reference, W, H)).toHaveLength(2);
   });
 
   it.each(["int8-dynamic", "int8", "int4", "fp16"] as const)("%s: file within its bound, same text boxes within 2 px, onnxruntime-web = onnxruntime-node", async (mode) => {
@@ -109,7 +90,7 @@ describe.skipIf(ocrModelsMissing)("PaddleOCR detector (Conv, ConvTranspose) in e
     }
     expect(layers.filter((l) => l.ops.includes("ConvTranspose")).every((l) => l.scheme)).toBe(true);
 
-    const [want, got] = [textBoxes(await reference), textBoxes(await probabilityMap(bytes))];
+    const [want, got] = [textBoxes(await reference, W, H), textBoxes(await probabilityMap(bytes), W, H)];
     expect(got).toHaveLength(want.length);
     got.forEach((box, i) => {
       for (const side of ["top", "bottom", "left", "right"] as const) expect(Math.abs(box[side] - want[i][side]), `${mode} line ${i} ${side}`).toBeLessThanOrEqual(2);

@@ -20,7 +20,7 @@ import { parseNpz } from "../../../training/compress/calibration/npy.ts";
 import { quantizeModelStatic } from "../../../training/compress/quantize.ts";
 import { runOnce, type Feeds } from "../../../training/compress/run-model.ts";
 import { MLP_SCRIPT, mlpModel } from "./mlp-numpy.ts";
-import { ocrModelBytes, ocrModelsMissing } from "./ocr-models.ts";
+import { ocrModelBytes, ocrModelsMissing, textBoxes } from "./ocr-models.ts";
 import { pythonNumpyMissing, savezFloat32, withNumpy } from "./numpy-files.ts";
 import { detectorInput, lineInput, rotate180, textImage } from "./text-image.ts";
 
@@ -208,23 +208,6 @@ describe.skipIf(ocrModelsMissing || pythonNumpyMissing)(`static int8 on PaddleOC
   );
   const page = detectorInput(textImage(W, H, [{ text: "HELLO WORLD", x: 16, y: 24, scale: 4 }, { text: "GOOD TRADE", x: 40, y: 96, scale: 3 }]));
 
-  function textBoxes(map: Float32Array): { top: number; bottom: number; left: number; right: number }[] {
-    const boxes: { top: number; bottom: number; left: number; right: number }[] = [];
-    let current: (typeof boxes)[number] | undefined;
-    for (let y = 0; y < H; y++) {
-      const xs = [];
-      for (let x = 0; x < W; x++) if (map[y * W + x] > 0.3) xs.push(x);
-      if (!xs.length) {
-        current = undefined;
-        continue;
-      }
-      if (!current) boxes.push((current = { top: y, bottom: y, left: xs[0], right: xs.at(-1)! }));
-      current.bottom = y;
-      current.left = Math.min(current.left, xs[0]);
-      current.right = Math.max(current.right, xs.at(-1)!);
-    }
-    return boxes;
-  }
 
   it("minmax: every Conv input int8, same text lines within 4 px, onnxruntime-web = onnxruntime-node", async () => {
     const source = (() => {
@@ -239,11 +222,11 @@ describe.skipIf(ocrModelsMissing || pythonNumpyMissing)(`static int8 on PaddleOC
     expect(activations.length).toBeGreaterThan(50);
     expect(bytes.length / original.length).toBeLessThanOrEqual(0.3);
     const feeds: Feeds = { x: { type: "float32", dims: [1, 3, H, W], data: page } };
-    const want = textBoxes(Object.values(await runOnce("node", original, feeds))[0].data as Float32Array);
+    const want = textBoxes(Object.values(await runOnce("node", original, feeds))[0].data as Float32Array, W, H);
     expect(want).toHaveLength(2);
     const node = Object.values(await runOnce("node", bytes, feeds))[0].data as Float32Array;
     const web = Object.values(await runOnce("web", bytes, feeds))[0].data as Float32Array;
-    for (const got of [textBoxes(node), textBoxes(web)]) {
+    for (const got of [textBoxes(node, W, H), textBoxes(web, W, H)]) {
       expect(got).toHaveLength(want.length);
       got.forEach((box, i) => {
         for (const side of ["top", "bottom", "left", "right"] as const) expect(Math.abs(box[side] - want[i][side]), `line ${i} ${side}`).toBeLessThanOrEqual(DET_BOX_PX);
