@@ -5,6 +5,7 @@
  * No third-party reader: npyjs needs cross-fetch and reads no .npz, and node:zlib inflates the rest.
  */
 import { inflateRawSync } from "node:zlib";
+import { fromHalfBits } from "../../../functions/protocol/float16.ts";
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
@@ -24,7 +25,7 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 /** dtype code → typed array and size in bytes; f2 is widened to float32. */
 const DTYPES: Record<string, { size: number; read: (view: DataView, offset: number, little: boolean) => number | bigint; make: (n: number) => NpyData }> = {
-  f2: { size: 2, read: (v, o, l) => halfToFloat(v.getUint16(o, l)), make: (n) => new Float32Array(n) },
+  f2: { size: 2, read: (v, o, l) => fromHalfBits(v.getUint16(o, l)), make: (n) => new Float32Array(n) },
   f4: { size: 4, read: (v, o, l) => v.getFloat32(o, l), make: (n) => new Float32Array(n) },
   f8: { size: 8, read: (v, o, l) => v.getFloat64(o, l), make: (n) => new Float64Array(n) },
   i1: { size: 1, read: (v, o) => v.getInt8(o), make: (n) => new Int8Array(n) },
@@ -37,15 +38,6 @@ const DTYPES: Record<string, { size: number; read: (view: DataView, offset: numb
   i8: { size: 8, read: (v, o, l) => v.getBigInt64(o, l), make: (n) => new BigInt64Array(n) },
   u8: { size: 8, read: (v, o, l) => v.getBigUint64(o, l), make: (n) => new BigUint64Array(n) },
 };
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
 
 /** The header dict, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
 function parseHeader(text: string): { descr: string; fortran: boolean; shape: number[] } {
