@@ -14,8 +14,11 @@ export interface Resolved {
   alias?: string;
 }
 
-const manifestCache = new Map<string, Manifest>();
-const aliasCache = new Map<string, { record: AliasRecord | undefined; readAt: number }>();
+// Both caches hold the read itself (a promise), so that the requests arriving while a record is
+// being read share that one read: an isolate under load whose alias comes due would otherwise send
+// one R2 read per request in flight (each a billed operation) and queue them all behind R2.
+const manifestCache = new Map<string, Promise<Manifest | undefined>>();
+const aliasCache = new Map<string, { record: Promise<AliasRecord | undefined>; readAt: number }>();
 const MAX_CACHED = 1000;
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
@@ -23,22 +26,36 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.set(key, value);
 }
 
-async function cachedManifest(bucket: RegistryBucket, name: string, version: string): Promise<Manifest | undefined> {
+/** Forgets `key` if it still holds `read` (a failed read is not kept: the next request reads again). */
+function forgetIfStill<V>(cache: Map<string, V>, key: string, held: (value: V) => boolean): void {
+  const value = cache.get(key);
+  if (value !== undefined && held(value)) cache.delete(key);
+}
+
+function cachedManifest(bucket: RegistryBucket, name: string, version: string): Promise<Manifest | undefined> {
   const key = `${name}\u0000${version}`;
   const hit = manifestCache.get(key);
   if (hit) return hit;
-  const manifest = await readManifest(bucket, name, version);
-  if (manifest) remember(manifestCache, key, manifest); // absent versions are not cached: they may be published later
-  return manifest;
+  const read = readManifest(bucket, name, version);
+  remember(manifestCache, key, read);
+  // Absent versions are not kept (they may be published later), nor failed reads.
+  read.then(
+    (manifest) => manifest || forgetIfStill(manifestCache, key, (v) => v === read),
+    () => forgetIfStill(manifestCache, key, (v) => v === read),
+  );
+  return read;
 }
 
-async function cachedAlias(bucket: RegistryBucket, name: string, alias: string, maxAgeMs: number): Promise<AliasRecord | undefined> {
+function cachedAlias(bucket: RegistryBucket, name: string, alias: string, maxAgeMs: number): Promise<AliasRecord | undefined> {
   const key = `${name}\u0000${alias}`;
   const hit = aliasCache.get(key);
   const now = Date.now();
   if (hit && now - hit.readAt < maxAgeMs) return hit.record;
-  const record = await readAlias(bucket, name, alias);
-  if (maxAgeMs > 0) remember(aliasCache, key, { record, readAt: now });
+  const record = readAlias(bucket, name, alias);
+  if (maxAgeMs > 0) {
+    remember(aliasCache, key, { record, readAt: now });
+    record.catch(() => forgetIfStill(aliasCache, key, (v) => v.record === record));
+  }
   return record;
 }
 

@@ -21,14 +21,14 @@ beforeAll(async () => {
 
 afterEach(() => vi.useRealTimers());
 
-async function servedVersion(): Promise<string> {
+async function servedVersion(bucket: Env["MODELS"] = testEnv.MODELS): Promise<string> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request(`http://maas.test/v2/models/mlp/versions/${ALIAS}/infer`, {
       method: "POST",
       body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [1, 4], data: [0.1, 0.2, 0.3, 0.4] }] }),
     }),
-    { ...testEnv, ALIAS_CACHE_MS: String(CACHE_MS) },
+    { ...testEnv, MODELS: bucket, ALIAS_CACHE_MS: String(CACHE_MS) },
     ctx,
   );
   await waitOnExecutionContext(ctx);
@@ -55,4 +55,29 @@ it(`a moved alias is seen ${CACHE_MS} ms after it was last read, not before and 
   expect(await servedVersion()).toBe("2");
   vi.setSystemTime(start + 2 * CACHE_MS);
   expect(await servedVersion()).toBe("1");
+});
+
+it("requests that arrive together when the alias is due share one read of it", async () => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "1" });
+  // miniflare's R2, with the reads of the alias's record counted on the way.
+  const aliasReads: string[] = [];
+  const counted = new Proxy(testEnv.MODELS, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
+      return (key: string, ...rest: unknown[]) => {
+        if (key.includes(`/aliases/${ALIAS}`)) aliasReads.push(key);
+        return (value as (...args: unknown[]) => unknown).call(target, key, ...rest);
+      };
+    },
+  });
+  vi.setSystemTime(Date.now() + 10 * CACHE_MS); // whatever an earlier test cached is due
+  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(counted)))).toEqual(Array(8).fill("1"));
+  expect(aliasReads).toHaveLength(1);
+  // Due again: one more read, again shared.
+  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "2" });
+  vi.setSystemTime(Date.now() + CACHE_MS);
+  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(counted)))).toEqual(Array(8).fill("2"));
+  expect(aliasReads).toHaveLength(2);
 });
