@@ -196,7 +196,9 @@ export function foldBatchNorms(model: ModelProto): BatchNormFold {
 
 /** "35 BatchNormalization nodes folded into the Conv before them", or undefined when none was. */
 export function foldedText(fold: BatchNormFold): string | undefined {
-  const parts = (["Conv", "ConvTranspose"] as const).filter((op) => fold.folded[op] > 0).map((op) => `${fold.folded[op]} into the ${op} before them`);
-  const total = fold.folded.Conv + fold.folded.ConvTranspose;
-  return total ? `${total} BatchNormalization node${total === 1 ? "" : "s"} folded (${parts.join(", ")})` : undefined;
+  const { Conv, ConvTranspose } = fold.folded;
+  const total = Conv + ConvTranspose;
+  if (!total) return undefined;
+  const into = Conv && ConvTranspose ? `the convolution before them (${Conv} Conv, ${ConvTranspose} ConvTranspose)` : `the ${Conv ? "Conv" : "ConvTranspose"} before ${total === 1 ? "it" : "them"}`;
+  return `${total} BatchNormalization node${total === 1 ? "" : "s"} folded into ${into}`;
 }
