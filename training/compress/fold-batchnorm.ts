@@ -109,7 +109,7 @@ function plan(
   const [x, ...paramNames] = bn.input ?? [];
   const conv = x ? producers.get(x) : undefined;
   const op = conv?.opType;
-  if (!conv || (conv.domain ?? "") !== "" || (op !== "Conv" && op !== "ConvTranspose")) return { why: `its input comes from ${op ? `a ${op}` : "no node of this graph"}, not a Conv or ConvTranspose` };
+  if (!conv || (conv.domain ?? "") !== "" || (op !== "Conv" && op !== "ConvTranspose")) return { why: `its input comes from ${op ? `${/^[AEIOU]/.test(op) ? "an" : "a"} ${op}` : "no node of this graph"}, not a Conv or ConvTranspose` };
   if (reads.get(x!) !== 1) return { why: `the ${op}'s output ${x} is read by something else too` };
   const params = paramNames.map((name) => float32Values(constants.get(name)));
   if (paramNames.length !== 4 || params.some((p) => !p)) return { why: "its scale, bias, mean and variance are not all float32 constants of this graph" };

@@ -3,7 +3,8 @@
  * changed nothing: the folded fp32 model and the source file run in onnxruntime-node on the same
  * seeded random inputs, the source with graph optimizations disabled (ORT would otherwise fold its
  * BatchNormalization itself at load, and the check would compare a fold with a fold), and every
- * output must agree (relative L2 ≤ FOLD_TOLERANCE) before anything is quantized.
+ * output must agree (relative L2 ≤ FOLD_TOLERANCE, or max abs ≤ FOLD_ABSOLUTE_TOLERANCE) before
+ * anything is quantized.
  */
 import { encodeModel, type ModelProto } from "../onnx/model-io.ts";
 import { oneLine } from "./compare-models.ts";
@@ -15,6 +16,12 @@ import type { UpgradeCheckOptions } from "./upgrade-check.ts";
 
 /** The fold rounds each weight once in float32; the unfolded model rounds BatchNormalization's arithmetic instead. */
 export const FOLD_TOLERANCE = 1e-5;
+/**
+ * Or every element within this: on outputs near zero the relative figure is rounding noise (on
+ * random inputs the PaddleOCR detector's probabilities are ~0, and ORT's own fused and unfused runs
+ * of the unchanged file differ by 0.18 relative L2 at 1.2e-7 max abs).
+ */
+export const FOLD_ABSOLUTE_TOLERANCE = 1e-6;
 
 export class FoldCheckError extends Error {
   override name = "FoldCheckError";
@@ -44,9 +51,11 @@ export async function foldAndCheck(model: ModelProto, source: Uint8Array, option
     throw new FoldCheckError(`the model with BatchNormalization folded does not run in onnxruntime-node: ${oneLine(error)}`);
   }
   const outputs = compareOutputs(reference, folded);
-  const off = outputs.find((d) => (d.integer ? d.mismatchRate > 0 : d.relativeL2 > FOLD_TOLERANCE));
+  const off = outputs.find((d) => (d.integer ? d.mismatchRate > 0 : d.relativeL2 > FOLD_TOLERANCE && d.maxAbs > FOLD_ABSOLUTE_TOLERANCE));
   if (off) {
-    const by = off.integer ? `${(off.mismatchRate * 100).toFixed(2)}% of elements differ` : `relative L2 ${off.relativeL2.toExponential(2)} > ${FOLD_TOLERANCE}`;
+    const by = off.integer
+      ? `${(off.mismatchRate * 100).toFixed(2)}% of elements differ`
+      : `relative L2 ${off.relativeL2.toExponential(2)} > ${FOLD_TOLERANCE}, max abs ${off.maxAbs.toExponential(2)} > ${FOLD_ABSOLUTE_TOLERANCE}`;
     throw new FoldCheckError(`with BatchNormalization folded the model computes a different ${off.output} than the source (${by}); nothing was written`);
   }
   const shapes = Object.entries(options.shapes).map(([name, dims]) => `${name}=${dims.join(",")}`);
