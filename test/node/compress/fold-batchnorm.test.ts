@@ -144,3 +144,15 @@ describe.skipIf(ocrModelsMissing)("BatchNormalization folding on PaddleOCR's dir
     }
   });
 });
+
+describe.skipIf(ocrModelsMissing)("BatchNormalization folding on PaddleOCR's detector", () => {
+  it("folds the two BNs after a Conv, leaves the one after ConvTranspose → Add, and the check accepts near-zero outputs within 1e-6", async () => {
+    const source = ocrModelBytes("detector");
+    const model = decodeModel(source);
+    const fold = await foldAndCheck(model, source, { seed: 1, shapes: { x: [1, 3, 64, 128] } });
+    expect(fold.folded).toEqual({ Conv: 2, ConvTranspose: 0 });
+    expect(fold.left).toEqual([{ node: "p2o.BatchNormalization.2", why: "its input comes from an Add, not a Conv or ConvTranspose" }]);
+    // On random inputs its probabilities are ~0: the relative figure is noise, the absolute one is not.
+    expect(fold.check!.outputs[0].maxAbs).toBeLessThanOrEqual(1e-6);
+  });
+});
