@@ -136,7 +136,7 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
 /** The BatchNormalization fold (fold-batchnorm.ts), and how it was checked; nothing when the model has none. */
 function foldLines(fold: CheckedFold): string[] {
   const done = foldedText(fold);
-  const left = fold.left.length ? [`  ${fold.left.length} BatchNormalization left as they are: ${fold.left.map((l) => `${l.node} (${l.why})`).join("; ")}`] : [];
+  const left = fold.left.length ? [`  ${fold.left.length} BatchNormalization node${fold.left.length === 1 ? " left as it is" : "s left as they are"}: ${fold.left.map((l) => `${l.node} (${l.why})`).join("; ")}`] : [];
   if (!done) return fold.left.length ? ["no BatchNormalization folded", ...left] : [];
   return [
     `${done}, before quantizing; checked against the source (graph optimizations off) in onnxruntime-node on ${fold.check!.inputs}:`,

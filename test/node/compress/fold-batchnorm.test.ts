@@ -4,6 +4,9 @@
  * running the unfolded model with graph optimizations disabled (ORT would otherwise fold the
  * BatchNormalization itself at load, and the test would compare a fold with a fold).
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DataType, decodeModel, encodeModel, floatTensor, type ModelProto, type TensorProto } from "../../../training/onnx/model-io.ts";
 import { allGraphs } from "../../../training/onnx/graph-walk.ts";
@@ -15,6 +18,7 @@ import { Rng } from "../../../training/util/rng.ts";
 import { modelBytes, node, randomMatrix, valueInfo } from "./fixtures.ts";
 import { ocrModelBytes, ocrModelsMissing } from "./ocr-models.ts";
 import { lineInput, rotate180, textImage } from "./text-image.ts";
+import { maas } from "./run-cli.ts";
 
 const BOUND = 1e-4;
 
@@ -118,6 +122,17 @@ describe("BatchNormalization folding on a small Conv → BN model", () => {
     expect(fold.folded).toEqual({ Conv: 2, ConvTranspose: 1 });
     expect(fold.check!.outputs.map((d) => d.output).sort()).toEqual(["Y", "Y2", "Y4raw"]);
     expect(fold.check!.outputs.every((d) => d.relativeL2 <= 1e-5)).toBe(true);
+  });
+});
+
+describe("maas quantize folds BatchNormalization in every mode", () => {
+  it.each(["int8", "fp16"])("%s: the summary says how many were folded, into what, and which was left", (mode) => {
+    const dir = mkdtempSync(join(tmpdir(), "maas-bnfold-"));
+    writeFileSync(join(dir, "conv-bn.onnx"), convBnModel());
+    const run = maas(["quantize", join(dir, "conv-bn.onnx"), "--mode", mode, "--shape", "X=2,4,8,8", "--out", join(dir, "out.onnx")]);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("3 BatchNormalization nodes folded into the convolution before them (2 Conv, 1 ConvTranspose), before quantizing; checked against the source (graph optimizations off) in onnxruntime-node on seeded random inputs (seed 1, batch 2 on symbolic first axes, X=2,4,8,8):");
+    expect(run.stdout).toContain("1 BatchNormalization node left as it is: BatchNormalization_Y2 (the Conv's output Y4raw is read by something else too)");
   });
 });
 
