@@ -15,6 +15,8 @@ import { defaultOpset } from "../../training/compress/graph-edit.ts";
 import { findConstantWeights, WEIGHT_OPS } from "../../training/compress/find-weights.ts";
 import { CannotUpgradeError } from "../../training/onnx/opset-upgrade/upgrade.ts";
 import { UpgradeCheckError, upgradeAndCheck, type CheckedUpgrade, type UpgradeCheckOptions } from "../../training/compress/upgrade-check.ts";
+import { FoldCheckError, foldAndCheck, type CheckedFold } from "../../training/compress/fold-check.ts";
+import { foldedText } from "../../training/compress/fold-batchnorm.ts";
 import { parseInputShapes } from "../cli/input-shapes.ts";
 import { NothingToQuantizeError, quantizeModelStatic, type LayerReport } from "../../training/compress/quantize.ts";
 import { CalibrationDataError, readCalibrationData, type CalibrationSet } from "../../training/compress/calibration/data.ts";
@@ -68,7 +70,10 @@ export const usage = `usage: maas quantize IN --mode int8|int8-dynamic|int4|fp16
   -h, --help              this usage
 A model that imports an older opset than the mode needs (int8: 13, or 10 with --per-tensor;
 int8-dynamic: 11, 13 with convolutions; int4 with convolutions: 13) is upgraded first (see maas upgrade-opset), and the upgraded fp32 model is checked
-against the source in onnxruntime-node before anything is quantized.`;
+against the source in onnxruntime-node before anything is quantized. In every mode, a
+BatchNormalization right after a Conv or ConvTranspose (whose output nothing else reads) is folded
+into that convolution's weight and bias first, as onnxruntime's quantization pre-processing does,
+and the folded fp32 model is checked against the source the same way.`;
 
 const INT8_NODE_NOTE =
   "  note: onnxruntime-node is run with session.qdq_matmulnbits_accuracy_level=0; with its default (4) it fuses " +
@@ -126,6 +131,18 @@ function blockSizeNote(layers: LayerReport[], requested: number): string {
   if (!used.length) return "";
   const capped = used.some((l) => l.blockSize !== requested) ? `; --block-size ${requested}, capped at each layer's K` : "";
   return `, block size per layer: ${used.map((l) => `${l.weight} ${l.blockSize}`).join(", ")}${capped}`;
+}
+
+/** The BatchNormalization fold (fold-batchnorm.ts), and how it was checked; nothing when the model has none. */
+function foldLines(fold: CheckedFold): string[] {
+  const done = foldedText(fold);
+  const left = fold.left.length ? [`  ${fold.left.length} BatchNormalization node${fold.left.length === 1 ? " left as it is" : "s left as they are"}: ${fold.left.map((l) => `${l.node} (${l.why})`).join("; ")}`] : [];
+  if (!done) return fold.left.length ? ["no BatchNormalization folded", ...left] : [];
+  return [
+    `${done}, before quantizing; checked against the source (graph optimizations off) in onnxruntime-node on ${fold.check!.inputs}:`,
+    ...fold.check!.outputs.map((d) => `  ${d.output}: ${d.integer ? `differs on ${(d.mismatchRate * 100).toFixed(2)}% of elements` : `relative L2 ${d.relativeL2.toExponential(3)}, max abs ${d.maxAbs.toExponential(3)}`}`),
+    ...left,
+  ];
 }
 
 const commaList = (text: string | undefined): string[] => (text ?? "").split(",").map((t) => t.trim()).filter(Boolean);
@@ -213,6 +230,13 @@ export async function main(args: string[]): Promise<void> {
   if (unknownOp) throw new CliError(`--op-types: ${unknownOp} is not one of ${knownOps.join(", ")}`);
   const exclude = commaList(values.exclude);
   const upgrade = await upgradeForMode(input, model, bytes, mode, values["per-tensor"], { seed, shapes });
+  let fold: CheckedFold;
+  try {
+    fold = await foldAndCheck(model, bytes, { seed, shapes });
+  } catch (error) {
+    if (!(error instanceof FoldCheckError)) throw error;
+    throw new CliError(`${input}: folding BatchNormalization into the convolutions before it failed: ${error.message}`);
+  }
   let ranges;
   if (calibration && calibrationSet) {
     try {
@@ -268,7 +292,7 @@ export async function main(args: string[]): Promise<void> {
   };
   const summary = {
     command: "quantize", mode, calibration: calibrationSummary ?? { calibrated: false }, input, output: values.out, size: { before, after }, workerMemory,
-    opsetUpgrade: upgrade, trainingReport: report,
+    opsetUpgrade: upgrade, batchNormFold: fold, trainingReport: report,
     reportBytesStripped: report.report === "dropped" ? report.bytes : 0, // as --strip-report printed it
     byOpType, layers, difference: comparison, evaluation,
   };
@@ -280,6 +304,7 @@ export async function main(args: string[]): Promise<void> {
     `quantized ${input} -> ${values.out} (${mode}${calibrationSummary ? ", static: calibrated activations" : ""}${blockSizeNote(layers, blockSize)})`,
     ...sizeLines(before, after),
     ...(upgrade ? [`upgraded first (--mode ${mode} needs opset ${upgrade.to}):`, ...upgradeLines(upgrade).map((l) => `  ${l}`)] : []),
+    ...foldLines(fold),
     ...reportLines(report, values["keep-report"] || values["strip-report"]),
     ...(calibrationSummary ? calibrationLines(calibrationSummary) : []),
     "by op type:",

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { findConstantWeights } from "../compress/find-weights.ts";
+import { foldBatchNorms } from "../compress/fold-batchnorm.ts";
 import { NothingToQuantizeError, quantizeModel } from "../compress/quantize.ts";
 import { opsetForMode, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
@@ -77,6 +78,7 @@ export function modelFiles(subject: Subject, modes: readonly string[]): ModelFil
         upgradeOpset(model, needed);
         upgradedTo = needed;
       }
+      foldBatchNorms(model); // as maas quantize does before quantizing
       const layers = quantizeModel(model, { mode: mode as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }); // CLI defaults
       const done = layers.filter((l) => l.scheme);
       if (!done.length) return { mode, notApplicable: [...new Set(layers.map((l) => l.keptBecause))].join("; ") };

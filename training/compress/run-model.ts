@@ -48,9 +48,10 @@ export interface ModelRunner {
  */
 const NODE_SESSION_OPTIONS = { extra: { session: { qdq_matmulnbits_accuracy_level: "0" } } };
 
-export async function openModel(engine: Engine, bytes: Uint8Array): Promise<ModelRunner> {
+/** `options` go to the session on top of the engine's defaults (e.g. graphOptimizationLevel "disabled"). */
+export async function openModel(engine: Engine, bytes: Uint8Array, options: ortNode.InferenceSession.SessionOptions = {}): Promise<ModelRunner> {
   const ort = await engineModule(engine);
-  const session = await ort.InferenceSession.create(bytes, engine === "node" ? NODE_SESSION_OPTIONS : {});
+  const session = await ort.InferenceSession.create(bytes, { ...(engine === "node" ? NODE_SESSION_OPTIONS : {}), ...options });
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
@@ -70,8 +71,8 @@ export async function openModel(engine: Engine, bytes: Uint8Array): Promise<Mode
   };
 }
 
-export async function runOnce(engine: Engine, bytes: Uint8Array, feeds: Feeds): Promise<Outputs> {
-  const runner = await openModel(engine, bytes);
+export async function runOnce(engine: Engine, bytes: Uint8Array, feeds: Feeds, options: ortNode.InferenceSession.SessionOptions = {}): Promise<Outputs> {
+  const runner = await openModel(engine, bytes, options);
   try {
     return await runner.run(feeds);
   } finally {
