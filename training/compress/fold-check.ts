@@ -6,12 +6,11 @@
  * output must agree (relative L2 ≤ FOLD_TOLERANCE, or max abs ≤ FOLD_ABSOLUTE_TOLERANCE) before
  * anything is quantized.
  */
-import { encodeModel, type ModelProto } from "../onnx/model-io.ts";
-import { oneLine } from "./compare-models.ts";
+import type { ModelProto } from "../onnx/model-io.ts";
 import { foldBatchNorms, type BatchNormFold } from "./fold-batchnorm.ts";
-import { compareOutputs, type OutputDifference } from "./output-difference.ts";
+import type { OutputDifference } from "./output-difference.ts";
 import { randomFeeds } from "./random-feeds.ts";
-import { runOnce, type Outputs } from "./run-model.ts";
+import { describeRandomInputs, expectSameAsSource } from "./same-as-source.ts";
 import type { UpgradeCheckOptions } from "./upgrade-check.ts";
 
 /** The fold rounds each weight once in float32; the unfolded model rounds BatchNormalization's arithmetic instead. */
@@ -37,27 +36,12 @@ export async function foldAndCheck(model: ModelProto, source: Uint8Array, option
   const fold = foldBatchNorms(model);
   if (fold.folded.Conv + fold.folded.ConvTranspose === 0) return { ...fold, check: undefined };
   const feeds = randomFeeds(model, options.seed, 2, options.shapes);
-  let reference: Outputs;
-  try {
-    reference = await runOnce("node", source, feeds, { graphOptimizationLevel: "disabled" });
-  } catch (error) {
-    const hint = Object.keys(options.shapes).length ? "" : "; give its inputs' dimensions with --shape NAME=D,D,...";
-    throw new FoldCheckError(`the source model does not run in onnxruntime-node on random inputs (${oneLine(error)})${hint}`);
-  }
-  let folded: Outputs;
-  try {
-    folded = await runOnce("node", encodeModel(model), feeds);
-  } catch (error) {
-    throw new FoldCheckError(`the model with BatchNormalization folded does not run in onnxruntime-node: ${oneLine(error)}`);
-  }
-  const outputs = compareOutputs(reference, folded);
-  const off = outputs.find((d) => (d.integer ? d.mismatchRate > 0 : d.relativeL2 > FOLD_TOLERANCE && d.maxAbs > FOLD_ABSOLUTE_TOLERANCE));
-  if (off) {
-    const by = off.integer
-      ? `${(off.mismatchRate * 100).toFixed(2)}% of elements differ`
-      : `relative L2 ${off.relativeL2.toExponential(2)} > ${FOLD_TOLERANCE}, max abs ${off.maxAbs.toExponential(2)} > ${FOLD_ABSOLUTE_TOLERANCE}`;
-    throw new FoldCheckError(`with BatchNormalization folded the model computes a different ${off.output} than the source (${by}); nothing was written`);
-  }
-  const shapes = Object.entries(options.shapes).map(([name, dims]) => `${name}=${dims.join(",")}`);
-  return { ...fold, check: { inputs: `seeded random inputs (seed ${options.seed}, batch 2 on symbolic first axes${shapes.length ? `, ${shapes.join(" ")}` : ""})`, outputs } };
+  const outputs = await expectSameAsSource(source, model, feeds, options.shapes, {
+    rewritten: "the model with BatchNormalization folded",
+    relativeL2: FOLD_TOLERANCE,
+    maxAbs: FOLD_ABSOLUTE_TOLERANCE,
+    sourceOptions: { graphOptimizationLevel: "disabled" },
+    fail: (message) => new FoldCheckError(message),
+  });
+  return { ...fold, check: { inputs: describeRandomInputs(options.seed, options.shapes), outputs } };
 }
