@@ -74,6 +74,9 @@ export function isolateServingBytes(results: BenchResults, cold: BenchResults["c
   return cold.workerIsolate.peakBytes - (base.jsHeapBytes + base.arrayBufferBytes + base.wasmMemoryBytes);
 }
 
+/** A CPU figure per request, or a dash where /proc gave none. */
+const cpu = (l: LoadResult | undefined) => (l?.serverCpuUs === undefined ? "—" : `${l.serverCpuUs.toFixed(0)} µs`);
+
 /** What the Worker's middleware costs per request: its ping vs a bare worker's, on the same workerd. */
 export function middlewareUs(results: BenchResults): number {
   return (1 / row(results, "ping").worker.requestsPerSecond - 1 / results.bareWorkerdPing.requestsPerSecond) * 1e6;
@@ -221,6 +224,7 @@ export function performanceMarkdown(results: BenchResults): string {
       "Worker / Node p50",
       "Worker / Node p99",
       "Worker throughput / its ping",
+      "server CPU per request: Worker / peer / Node",
     ],
     results.load.map((r) => [
       `${r.scenario} (${r.connections} connection${r.connections > 1 ? "s" : ""})`,
@@ -231,6 +235,7 @@ export function performanceMarkdown(results: BenchResults): string {
       latencyRatio(r.worker.p50Ms, r.node.p50Ms),
       latencyRatio(r.worker.p99Ms, r.node.p99Ms),
       ratio(r.worker.requestsPerSecond / ping),
+      `${cpu(r.worker)} / ${r.peer ? cpu(r.peer) : "—"} / ${cpu(r.node)}`,
     ]),
   );
   const coldTable = table(
@@ -310,7 +315,8 @@ ${loadTable}
 Inference overhead per request over a ping on the same workerd: ${inferenceOverheadUs(results).toFixed(0)} µs
 (small MLP, batch 1, from throughput: 1/infer − 1/ping). The Worker's ping itself runs at
 ${ratio(ping / results.bareWorkerdPing.requestsPerSecond)} the throughput of a bare worker on the same workerd (the difference is the
-Worker's middleware: ${middlewareUs(results).toFixed(0)} µs per request).
+Worker's middleware: ${middlewareUs(results).toFixed(0)} µs per request). In CPU time of the workerd process, which leaves out the
+load generator's share of the cores: ${cpu(row(results, "ping").worker)} per ping against ${cpu(results.bareWorkerdPing)} for the bare worker.
 ${binaryLine}
 ## Cold start and memory
 
@@ -430,6 +436,7 @@ export function printTable(results: BenchResults): void {
     );
   }
   lines.push(`bare worker ping on the same workerd: ${results.bareWorkerdPing.requestsPerSecond.toFixed(0)} rps (middleware ${middlewareUs(results).toFixed(0)} µs/request)`);
+  lines.push(`server CPU per request (µs), Worker / peer / Node: ${results.load.map((r) => `${r.scenario} ${cpu(r.worker)} / ${r.peer ? cpu(r.peer) : "—"} / ${cpu(r.node)}`).join("; ")}; bare ping ${cpu(results.bareWorkerdPing)}`);
   lines.push(`inference overhead over ping: ${inferenceOverheadUs(results).toFixed(0)} µs`);
   lines.push("");
   lines.push(`workerd with only the compiled wasm: start-up ${results.workerdCodeOnly.startupMs.toFixed(0)} ms, ${mib(results.workerdCodeOnly.rssBytes)} resident`);

@@ -144,11 +144,13 @@ let bareWorkerdPing: LoadResult | undefined;
       for (let round = 0; round < config.rounds; round++) {
         for (const [side, baseUrl] of sides) {
           step(`  ${scenario.name} on ${side}${config.rounds > 1 ? `, round ${round + 1}` : ""}`);
-          (rounds[side] ??= []).push(await measureLoad({ url: baseUrl + requestPath(scenario), ...request, connections: scenario.connections, durationSeconds }, config.warmupSeconds));
+          // The peer and the bare worker run in the Worker's workerd process: one at a time is loaded.
+          const serverPid = side === "node" ? node.pid : worker.pid;
+          (rounds[side] ??= []).push(await measureLoad({ url: baseUrl + requestPath(scenario), ...request, connections: scenario.connections, durationSeconds, serverPid }, config.warmupSeconds));
         }
         if (!scenario.model) {
           step("  ping on a bare worker in the same workerd");
-          (rounds.bare ??= []).push(await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds }, config.warmupSeconds));
+          (rounds.bare ??= []).push(await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds, serverPid: worker.pid }, config.warmupSeconds));
         }
       }
       load.push({
