@@ -2,9 +2,9 @@
  * One JSON line per request: what was asked, which model version answered, the status and
  * timings, and the caller's key *name* — never key material. (Hono's logger prints plain text;
  * log pipelines want JSON, hence our own line; functions/http/every-request.ts writes it.)
- * REQUEST_LOG picks which requests are logged: the line costs ~20 µs of CPU per request on
- * workerd, so a deployment that relies on Cloudflare's own invocation logs may keep only the
- * errors, or none.
+ * REQUEST_LOG picks which requests are logged: whole-bundle A/B runs on workerd put the line at
+ * up to ~25 µs of CPU per request (console.log itself ~2 µs), so a deployment that relies on
+ * Cloudflare's own invocation logs may keep only the errors, or none.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env.ts";

@@ -26,7 +26,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.set(key, value);
 }
 
-/** Forgets `key` if it still holds `read` (a failed read is not kept: the next request reads again). */
+/** Forgets `key` if what it holds is still the read in question (`held`): a newer read is kept. */
 function forgetIfStill<V>(cache: Map<string, V>, key: string, held: (value: V) => boolean): void {
   const value = cache.get(key);
   if (value !== undefined && held(value)) cache.delete(key);
