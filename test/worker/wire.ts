@@ -4,32 +4,13 @@
  * a 4-byte little-endian length then UTF-8. Independent of functions/protocol on purpose: the
  * tests use it as the reference for the Worker's codec.
  */
+import { halfBits, halfValue } from "../fixtures/half-float.ts";
 import type { JsonTensor } from "../fixtures/reference.ts";
 
 /** Bytes per element of each fixed-size datatype. */
 export const ELEMENT_BYTES: Record<string, number> = {
   BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2, UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8,
 };
-
-/** IEEE 754 half-precision bits of a value exactly representable in it (what the test data holds). */
-export function halfBits(value: number): number {
-  if (Number.isNaN(value)) return 0x7e00;
-  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
-  const magnitude = Math.abs(value);
-  if (magnitude === Infinity) return sign | 0x7c00;
-  if (magnitude < 2 ** -14) return sign | Math.round(magnitude / 2 ** -24); // subnormal
-  const exponent = Math.floor(Math.log2(magnitude));
-  return sign | ((exponent + 15) << 10) | Math.round((magnitude / 2 ** exponent - 1) * 1024);
-}
-
-export function halfValue(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
 
 const utf8 = new TextEncoder();
 
