@@ -31,6 +31,10 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // One isolate for all files: onnxruntime-web and the Worker are imported and warmed once
+          // (per file they cost ~3 s of CPU each). Storage is emptied before each file instead.
+          isolate: false,
+          setupFiles: ["test/worker/empty-bucket.ts"],
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/worker/global-setup.ts"],
           // Only a net for hangs. Inside workerd, timers and test durations follow the wall clock:

@@ -13,7 +13,9 @@ import { seedRegistry } from "./seed.ts";
 
 const testEnv = env as unknown as Env;
 const CACHE_MS = 250;
-const ALIAS = "alias-cache-probe";
+// Each test moves its own alias: the isolate's alias cache outlives a test (and a file).
+const MOVED = "alias-cache-moved";
+const SHARED = "alias-cache-shared";
 
 beforeAll(async () => {
   await seedRegistry(testEnv.MODELS);
@@ -21,10 +23,10 @@ beforeAll(async () => {
 
 afterEach(() => vi.useRealTimers());
 
-async function servedVersion(bucket: Env["MODELS"] = testEnv.MODELS): Promise<string> {
+async function servedVersion(alias: string, bucket: Env["MODELS"] = testEnv.MODELS): Promise<string> {
   const ctx = createExecutionContext();
   const response = await worker.fetch(
-    new Request(`http://maas.test/v2/models/mlp/versions/${ALIAS}/infer`, {
+    new Request(`http://maas.test/v2/models/mlp/versions/${alias}/infer`, {
       method: "POST",
       body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [1, 4], data: [0.1, 0.2, 0.3, 0.4] }] }),
     }),
@@ -40,26 +42,26 @@ async function servedVersion(bucket: Env["MODELS"] = testEnv.MODELS): Promise<st
 it(`a moved alias is seen ${CACHE_MS} ms after it was last read, not before and not never`, async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   const start = Date.now();
-  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "1" });
-  expect(await servedVersion()).toBe("1"); // read from R2 at `start`
+  await moveAlias(testEnv.MODELS, "mlp", MOVED, { version: "1" });
+  expect(await servedVersion(MOVED)).toBe("1"); // read from R2 at `start`
 
-  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "2" });
+  await moveAlias(testEnv.MODELS, "mlp", MOVED, { version: "2" });
   vi.setSystemTime(start + CACHE_MS - 1);
-  expect(await servedVersion()).toBe("1");
+  expect(await servedVersion(MOVED)).toBe("1");
   vi.setSystemTime(start + CACHE_MS);
-  expect(await servedVersion()).toBe("2"); // read again at start + CACHE_MS
+  expect(await servedVersion(MOVED)).toBe("2"); // read again at start + CACHE_MS
 
   // A rollback the same way.
-  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "1" });
+  await moveAlias(testEnv.MODELS, "mlp", MOVED, { version: "1" });
   vi.setSystemTime(start + 2 * CACHE_MS - 1);
-  expect(await servedVersion()).toBe("2");
+  expect(await servedVersion(MOVED)).toBe("2");
   vi.setSystemTime(start + 2 * CACHE_MS);
-  expect(await servedVersion()).toBe("1");
+  expect(await servedVersion(MOVED)).toBe("1");
 });
 
 it("requests that arrive together when the alias is due share one read of it", async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
-  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "1" });
+  await moveAlias(testEnv.MODELS, "mlp", SHARED, { version: "1" });
   // miniflare's R2, with the reads of the alias's record counted on the way.
   const aliasReads: string[] = [];
   const counted = new Proxy(testEnv.MODELS, {
@@ -67,17 +69,17 @@ it("requests that arrive together when the alias is due share one read of it", a
       const value = Reflect.get(target, property);
       if (property !== "get") return typeof value === "function" ? value.bind(target) : value;
       return (key: string, ...rest: unknown[]) => {
-        if (key.includes(`/aliases/${ALIAS}`)) aliasReads.push(key);
+        if (key.includes(`/aliases/${SHARED}`)) aliasReads.push(key);
         return (value as (...args: unknown[]) => unknown).call(target, key, ...rest);
       };
     },
   });
   vi.setSystemTime(Date.now() + 10 * CACHE_MS); // whatever an earlier test cached is due
-  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(counted)))).toEqual(Array(8).fill("1"));
+  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(SHARED, counted)))).toEqual(Array(8).fill("1"));
   expect(aliasReads).toHaveLength(1);
   // Due again: one more read, again shared.
-  await moveAlias(testEnv.MODELS, "mlp", ALIAS, { version: "2" });
+  await moveAlias(testEnv.MODELS, "mlp", SHARED, { version: "2" });
   vi.setSystemTime(Date.now() + CACHE_MS);
-  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(counted)))).toEqual(Array(8).fill("2"));
+  expect(await Promise.all(Array.from({ length: 8 }, () => servedVersion(SHARED, counted)))).toEqual(Array(8).fill("2"));
   expect(aliasReads).toHaveLength(2);
 });
