@@ -26,6 +26,7 @@ import { QuantizeContext, type QuantizeOptions } from "./quantize-context.ts";
 import { quantizeActivations, type ActivationReport } from "./modes/activation-qdq.ts";
 import type { ActivationRange } from "./calibration/calibrate.ts";
 import { quantizeRecurrent } from "./recurrent.ts";
+import { constantNodesToInitializers } from "./constant-initializers.ts";
 
 export interface LayerReport {
   weight: string;
@@ -142,5 +143,6 @@ export function quantizeModelStatic(
   reports.push(...recurrent);
   const activations = activationRanges ? quantizeActivations(ctx, quantizedNodes, activationRanges) : [];
   ctx.finish();
+  constantNodesToInitializers(model);
   return { layers: reports, activations };
 }
