@@ -4,11 +4,18 @@
  * manifest (memoryBytes); the Worker only reads it there. It lives here, beside the Worker's other
  * readings of a model's graph, because it describes how the Worker's engine holds the model.
  *
- * ORT keeps one copy of every weight (about the file's bytes), and more for some encodings —
- * measured with `npm run bench:serving` on a 4096×4096 layer: weight-only int8 (DequantizeLinear)
- * is dequantized into an fp32 copy that stays (+4 bytes per stored byte), int4 MatMulNBits likewise
- * (+8: two 4-bit weights per byte become two floats), float16 weights that go through Cast are cast
- * to fp32 at load (+2). int8-dynamic (MatMulInteger) keeps its int8 weights: nothing extra.
+ * ORT keeps one copy of every weight (about the file's bytes), and more for some encodings. Wasm
+ * memory never shrinks, so what counts is the peak. Measured with `npm run bench:serving` on one
+ * 4096×4096 layer and on 2-12 stacked layers (`--depth`):
+ * - weight-only int8/int4 (DequantizeLinear on a constant): ORT does not fold these, it dequantizes
+ *   at every run into fp32 tensors that are freed after their MatMul/Conv — so the stored weights
+ *   plus the fp32 form of the two largest (two are alive at once in ORT's order; 4×2048² int8: +45.5
+ *   MiB measured, 16 + 2×16 estimated; the old "every weight as fp32" was 80);
+ * - int4 MatMulNBits dequantizes inside the kernel: the stored weights plus the largest as fp32;
+ * - float16 weights through Cast are folded to fp32 at load (twice their bytes), the fp16 ones
+ *   dropped as they go: one byte more per stored byte, plus the largest fp16 tensor while it is
+ *   being replaced (4×2048² fp16: +73.6 MiB measured, 32 + 32 + 8 estimated);
+ * - int8-dynamic (MatMulInteger, ConvInteger) keeps its int8 weights: nothing extra.
  * Only the main graph is read; subgraph weights count once.
  */
 import { mainGraphNodes } from "./graph-ops.ts";
@@ -26,19 +33,24 @@ const FLOAT16 = 10;
 const UINT4 = 21;
 const INT4 = 22;
 
-/** Bytes ORT holds beyond the stored one, per stored byte, by the tensor's type and the ops reading it. */
-function extraPerStoredByte(dataType: number, readers: ReadonlySet<string> | undefined): number {
-  if (!readers) return 0;
-  if (readers.has("MatMulNBits") && dataType === UINT8) return 8;
-  if (readers.has("DequantizeLinear")) {
-    if (dataType === INT8 || dataType === UINT8) return 4;
-    if (dataType === INT4 || dataType === UINT4) return 8;
-  }
-  if (readers.has("Cast") && dataType === FLOAT16) return 2;
-  return 0;
+type Encoding = "dequantized" | "nbits" | "cast-fp16" | "plain";
+
+/** How ORT treats a stored tensor, by its type and the ops reading it. */
+function encodingOf(dataType: number, readers: ReadonlySet<string> | undefined): Encoding {
+  if (!readers) return "plain";
+  if (readers.has("MatMulNBits") && dataType === UINT8) return "nbits";
+  if (readers.has("DequantizeLinear") && [INT8, UINT8, INT4, UINT4].includes(dataType)) return "dequantized";
+  if (readers.has("Cast") && dataType === FLOAT16) return "cast-fp16";
+  return "plain";
 }
 
+/** fp32 bytes per stored byte: 8-bit → 4, 4-bit (two per byte) → 8. */
+const fp32PerStoredByte = (dataType: number): number => (dataType === INT4 || dataType === UINT4 ? 8 : 4);
+
 const decoder = new TextDecoder();
+
+const largest = (values: number[], count: number): number =>
+  values.sort((a, b) => b - a).slice(0, count).reduce((sum, v) => sum + v, 0);
 
 /** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
 export function estimateHeapBytes(bytes: Uint8Array): number {
@@ -49,7 +61,9 @@ export function estimateHeapBytes(bytes: Uint8Array): number {
       readers.get(input)!.add(node.opType);
     }
   }
-  let extra = 0;
+  const dequantizedFp32: number[] = [];
+  const nbitsFp32: number[] = [];
+  const castFp16: number[] = [];
   for (const model of fields(bytes, 0, bytes.length)) {
     if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
     for (const entry of fields(bytes, model.payloadStart, model.end)) {
@@ -60,8 +74,13 @@ export function estimateHeapBytes(bytes: Uint8Array): number {
         if (f.number === TENSOR_NAME && f.wireType === WIRE_LENGTH_DELIMITED) name = decoder.decode(bytes.subarray(f.payloadStart, f.end));
         if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
       }
-      extra += (entry.end - entry.payloadStart) * extraPerStoredByte(dataType, readers.get(name));
+      const stored = entry.end - entry.payloadStart;
+      const encoding = encodingOf(dataType, readers.get(name));
+      if (encoding === "dequantized") dequantizedFp32.push(stored * fp32PerStoredByte(dataType));
+      else if (encoding === "nbits") nbitsFp32.push(stored * 8); // two 4-bit weights per byte
+      else if (encoding === "cast-fp16") castFp16.push(stored);
     }
   }
-  return bytes.length + extra;
+  const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest([...castFp16], 1);
+  return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra;
 }

@@ -24,6 +24,28 @@ export function layerModel(k: number, n: number, seed = 7): Uint8Array {
 }
 
 /**
+ * `depth` square layers x → Relu(x·W1) → … → ·Wdepth (K×K each, seeded as layerModel's): a model
+ * whose weights are not all in one tensor, for what ORT holds of several quantized weights at once.
+ */
+export function stackedLayerModel(k: number, depth: number, seed = 7): Uint8Array {
+  const rng = new Rng(seed);
+  const node = [];
+  const initializer = [];
+  for (let i = 0; i < depth; i++) {
+    const input = i === 0 ? "x" : `h${i}`;
+    const product = i === depth - 1 ? "y" : `p${i + 1}`;
+    initializer.push(floatTensor(`w${i + 1}`, [k, k], Float32Array.from({ length: k * k }, () => rng.normal() / Math.sqrt(k))));
+    node.push({ opType: "MatMul", input: [input, `w${i + 1}`], output: [product], name: `matmul${i + 1}` });
+    if (i < depth - 1) node.push({ opType: "Relu", input: [product], output: [`h${i + 1}`], name: `relu${i + 1}` });
+  }
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 17 }],
+    graph: { name: "stacked_layers", node, initializer, input: [info("x", ["batch", k])], output: [info("y", ["batch", k])] },
+  });
+}
+
+/**
  * One 3×3 convolution y = Conv(x, W) + b, channels → channels, padding 1, on [batch, channels, S, S]
  * (W seeded normal / √(fan-in)); `depthwise` makes it one group per channel, as MobileNets use.
  */

@@ -8,7 +8,7 @@
  * process, and the figure is the heap's peak; beside it, the estimate the Worker's session cache
  * charges (heap-estimate.ts; test/node/worker-units/heap-estimate.test.ts holds it to this
  * measurement). Not a test itself: times depend on the machine.
- *   node training/bench/serving-modes.ts [--size 4096] [--runs 10] [--json]
+ *   node training/bench/serving-modes.ts [--size 4096] [--depth 1] [--modes fp32,int8,...] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --models [--only mlp-layer,detector,classifier,recognizer,moonshine-encoder] [--runs 5] [--json]
  * With --models, whole third-party models instead of one layer (the pinned devDependencies the tests
@@ -29,7 +29,7 @@ import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
 import { quantizeModel } from "../compress/quantize.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
-import { convLayerModel, layerModel } from "./layer-model.ts";
+import { convLayerModel, layerModel, stackedLayerModel } from "./layer-model.ts";
 import { modelFiles, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
 
 interface ModeFigures {
@@ -47,6 +47,8 @@ interface ModeFigures {
 const { values } = parseArgs({
   options: {
     size: { type: "string" },
+    depth: { type: "string", default: "1" },
+    modes: { type: "string" },
     layer: { type: "string", default: "matmul" },
     spatial: { type: "string", default: "28" },
     runs: { type: "string", default: "10" },
@@ -62,11 +64,14 @@ const layer = values.layer as "matmul" | "conv" | "depthwise";
 if (!["matmul", "conv", "depthwise"].includes(layer)) throw new Error(`--layer must be matmul, conv or depthwise (got ${layer})`);
 const size = Number(values.size ?? (layer === "matmul" ? 4096 : 128));
 const spatial = Number(values.spatial);
+const depth = Number(values.depth);
+if (!(Number.isInteger(depth) && depth >= 1) || (depth > 1 && layer !== "matmul")) throw new Error(`--depth must be a whole number ≥ 1, and above 1 only for --layer matmul (got ${values.depth})`);
 const runs = Number(values.runs);
 const batchN = layer === "matmul" ? 64 : 8;
 const inputDims = (batch: number): number[] => (layer === "matmul" ? [batch, size] : [batch, size, spatial, spatial]);
-const sourceModel = (): Uint8Array => (layer === "matmul" ? layerModel(size, size) : convLayerModel(size, spatial, layer === "depthwise"));
-const layerName = layer === "matmul" ? `MatMul ${size}x${size}` : `${layer === "depthwise" ? "depthwise " : ""}Conv 3x3, ${size} channels on ${spatial}x${spatial}`;
+const sourceModel = (): Uint8Array =>
+  layer === "matmul" ? (depth > 1 ? stackedLayerModel(size, depth) : layerModel(size, size)) : convLayerModel(size, spatial, layer === "depthwise");
+const layerName = layer === "matmul" ? `${depth > 1 ? `${depth} stacked ` : ""}MatMul ${size}x${size}` : `${layer === "depthwise" ? "depthwise " : ""}Conv 3x3, ${size} channels on ${spatial}x${spatial}`;
 
 function modelFor(mode: string): Uint8Array {
   const source = sourceModel();
@@ -127,10 +132,14 @@ if (values.models || values.subject) {
   const rows: ModeFigures[] = [];
   const dir = mkdtempSync(join(tmpdir(), "serving-modes-"));
   try {
-    for (const mode of ["fp32", ...QUANTIZE_MODES]) {
+    const allModes: string[] = ["fp32", ...QUANTIZE_MODES];
+    const modes = values.modes ? values.modes.split(",") : allModes;
+    const unknown = modes.filter((m) => !allModes.includes(m));
+    if (unknown.length) throw new Error(`--modes: unknown ${unknown.join(", ")} (one or more of ${allModes.join(", ")})`);
+    for (const mode of modes) {
       const path = join(dir, `${mode}.onnx`);
       writeFileSync(path, modelFor(mode));
-      const child = spawnSync(process.execPath, [import.meta.filename, "--child", mode, "--model", path, "--size", String(size), "--runs", String(runs), "--layer", layer, "--spatial", String(spatial)], {
+      const child = spawnSync(process.execPath, [import.meta.filename, "--child", mode, "--model", path, "--size", String(size), "--depth", String(depth), "--runs", String(runs), "--layer", layer, "--spatial", String(spatial)], {
         encoding: "utf8",
         maxBuffer: 1 << 20,
       });
