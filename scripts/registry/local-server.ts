@@ -61,12 +61,36 @@ export function claimablePort(port: number): Promise<number> {
   });
 }
 
+/**
+ * A free port is only free until someone binds it: between claimablePort() and wrangler's bind,
+ * another process (another test run's workerd, say) can take it. Ports chosen here are then chosen
+ * again, this many times in all.
+ */
+const PORT_RACE_ATTEMPTS = 3;
+
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const port = await claimablePort(options.port ?? 8787);
-  // wrangler dev also opens a devtools inspector socket, by default on 9229 or the next free port
-  // it finds; two servers starting at once (or beside a developer's own `wrangler dev`) can pick
-  // the same one and fail with "Address already in use". A port of our own choosing avoids that.
-  const inspectorPort = await claimablePort(0);
+  const asked = options.port ?? 8787;
+  for (let attempt = 1; ; attempt++) {
+    const port = await claimablePort(asked);
+    // wrangler dev also opens a devtools inspector socket, by default on 9229 or the next free port
+    // it finds; two servers starting at once (or beside a developer's own `wrangler dev`) can pick
+    // the same one and fail with "Address already in use". A port of our own choosing avoids that.
+    const inspectorPort = await claimablePort(0);
+    try {
+      return await startWrangler(options, port, inspectorPort);
+    } catch (error) {
+      // Again: a port asked for by number that is really in use fails claimablePort() above, clearly.
+      if (!(error instanceof PortTakenError) || attempt === PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** wrangler could not bind one of its ports. */
+class PortTakenError extends Error {
+  override name = "PortTakenError";
+}
+
+async function startWrangler(options: LocalServerOptions, port: number, inspectorPort: number): Promise<LocalServer> {
   const vars: Record<string, string> = {
     // Alias moves are seen by the next request.
     ALIAS_CACHE_MS: "0",
@@ -120,7 +144,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // performance.now(): a monotonic clock, so a wall-clock step (NTP, a resumed VM) cannot cut the wait short.
   const deadline = performance.now() + (options.readyTimeoutMs ?? 90_000);
   while (true) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}: ${tail.trim().split("\n").slice(-5).join(" | ")}`);
+    if (child.exitCode !== null) {
+      const message = `wrangler dev exited with code ${child.exitCode}: ${tail.trim().split("\n").slice(-5).join(" | ")}`;
+      throw /Address already in use/.test(tail) ? new PortTakenError(message) : new Error(message);
+    }
     try {
       const response = await fetch(url + READY_PATH);
       await response.arrayBuffer();
