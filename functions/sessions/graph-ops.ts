@@ -8,6 +8,7 @@ import { fields, WIRE_LENGTH_DELIMITED, type Field } from "./protobuf-fields.ts"
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
 const NODE_OP_TYPE = 4;
 
 const decoder = new TextDecoder();
@@ -16,6 +17,7 @@ const text = (bytes: Uint8Array, field: Field) => decoder.decode(bytes.subarray(
 export interface GraphNode {
   opType: string;
   inputs: string[];
+  outputs: string[];
 }
 
 /** The main graph's nodes in order (subgraphs are only seen as their If/Loop/Scan node). */
@@ -24,11 +26,12 @@ export function* mainGraphNodes(bytes: Uint8Array): Generator<GraphNode> {
     if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
     for (const graph of fields(bytes, model.payloadStart, model.end)) {
       if (graph.number !== GRAPH_NODE || graph.wireType !== WIRE_LENGTH_DELIMITED) continue;
-      const node: GraphNode = { opType: "", inputs: [] };
+      const node: GraphNode = { opType: "", inputs: [], outputs: [] };
       for (const f of fields(bytes, graph.payloadStart, graph.end)) {
         if (f.wireType !== WIRE_LENGTH_DELIMITED) continue;
         if (f.number === NODE_OP_TYPE) node.opType = text(bytes, f);
         else if (f.number === NODE_INPUT) node.inputs.push(text(bytes, f));
+        else if (f.number === NODE_OUTPUT) node.outputs.push(text(bytes, f));
       }
       yield node;
     }

@@ -11,6 +11,9 @@
  *   at every run into fp32 tensors that are freed after their MatMul/Conv — so the stored weights
  *   plus the fp32 form of the two largest (two are alive at once in ORT's order; 4×2048² int8: +45.5
  *   MiB measured, 16 + 2×16 estimated; the old "every weight as fp32" was 80);
+ *   Not when the layer's data input is dequantized too (static int8 from `--calibrate`): ORT fuses
+ *   such QDQ groups into integer kernels that keep the int8 weights (4096² MatMul: +14.8 MiB, as
+ *   int8-dynamic);
  * - int4 MatMulNBits dequantizes inside the kernel: the stored weights plus the largest as fp32;
  * - float16 weights through Cast are folded to fp32 at load (twice their bytes), the fp16 ones
  *   dropped as they go: one byte more per stored byte, plus the largest fp16 tensor while it is
@@ -18,7 +21,7 @@
  * - int8-dynamic (MatMulInteger, ConvInteger) keeps its int8 weights: nothing extra.
  * Only the main graph is read; subgraph weights count once.
  */
-import { mainGraphNodes } from "./graph-ops.ts";
+import { mainGraphNodes, type GraphNode } from "./graph-ops.ts";
 import { fields, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from "./protobuf-fields.ts";
 
 const MODEL_GRAPH = 7;
@@ -36,10 +39,10 @@ const INT4 = 22;
 type Encoding = "dequantized" | "nbits" | "cast-fp16" | "plain";
 
 /** How ORT treats a stored tensor, by its type and the ops reading it. */
-function encodingOf(dataType: number, readers: ReadonlySet<string> | undefined): Encoding {
+function encodingOf(dataType: number, readers: ReadonlySet<string> | undefined, fusedQdq: boolean): Encoding {
   if (!readers) return "plain";
   if (readers.has("MatMulNBits") && dataType === UINT8) return "nbits";
-  if (readers.has("DequantizeLinear") && [INT8, UINT8, INT4, UINT4].includes(dataType)) return "dequantized";
+  if (readers.has("DequantizeLinear") && [INT8, UINT8, INT4, UINT4].includes(dataType)) return fusedQdq ? "plain" : "dequantized";
   if (readers.has("Cast") && dataType === FLOAT16) return "cast-fp16";
   return "plain";
 }
@@ -52,15 +55,45 @@ const decoder = new TextDecoder();
 const largest = (values: number[], count: number): number =>
   values.sort((a, b) => b - a).slice(0, count).reduce((sum, v) => sum + v, 0);
 
+/** Layers ORT runs as integer kernels from a QDQ group. */
+const QDQ_FUSED_OPS = new Set(["Conv", "MatMul", "Gemm"]);
+
+/**
+ * Stored weights whose DequantizeLinear feeds only Conv/MatMul/Gemm nodes whose data input (the
+ * first) comes from a DequantizeLinear as well: the QDQ groups ORT turns into integer kernels.
+ */
+function fusedQdqWeights(nodes: readonly GraphNode[]): Set<string> {
+  const producer = new Map<string, GraphNode>();
+  const consumers = new Map<string, GraphNode[]>();
+  for (const node of nodes) {
+    for (const output of node.outputs) producer.set(output, node);
+    for (const input of node.inputs) {
+      if (!consumers.has(input)) consumers.set(input, []);
+      consumers.get(input)!.push(node);
+    }
+  }
+  const fused = new Set<string>();
+  for (const node of nodes) {
+    if (node.opType !== "DequantizeLinear" || node.outputs.length !== 1) continue;
+    const uses = consumers.get(node.outputs[0]) ?? [];
+    const quantizedLayer = (use: GraphNode) =>
+      QDQ_FUSED_OPS.has(use.opType) && use.inputs[0] !== node.outputs[0] && producer.get(use.inputs[0])?.opType === "DequantizeLinear";
+    if (uses.length > 0 && uses.every(quantizedLayer)) fused.add(node.inputs[0]);
+  }
+  return fused;
+}
+
 /** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
 export function estimateHeapBytes(bytes: Uint8Array): number {
+  const nodes = [...mainGraphNodes(bytes)];
   const readers = new Map<string, Set<string>>();
-  for (const node of mainGraphNodes(bytes)) {
+  for (const node of nodes) {
     for (const input of node.inputs) {
       if (!readers.has(input)) readers.set(input, new Set());
       readers.get(input)!.add(node.opType);
     }
   }
+  const fused = fusedQdqWeights(nodes);
   const dequantizedFp32: number[] = [];
   const nbitsFp32: number[] = [];
   const castFp16: number[] = [];
@@ -75,7 +108,7 @@ export function estimateHeapBytes(bytes: Uint8Array): number {
         if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
       }
       const stored = entry.end - entry.payloadStart;
-      const encoding = encodingOf(dataType, readers.get(name));
+      const encoding = encodingOf(dataType, readers.get(name), fused.has(name));
       if (encoding === "dequantized") dequantizedFp32.push(stored * fp32PerStoredByte(dataType));
       else if (encoding === "nbits") nbitsFp32.push(stored * 8); // two 4-bit weights per byte
       else if (encoding === "cast-fp16") castFp16.push(stored);

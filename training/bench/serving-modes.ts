@@ -8,7 +8,7 @@
  * process, and the figure is the heap's peak; beside it, the estimate the Worker's session cache
  * charges (heap-estimate.ts; test/node/worker-units/heap-estimate.test.ts holds it to this
  * measurement). Not a test itself: times depend on the machine.
- *   node training/bench/serving-modes.ts [--size 4096] [--depth 1] [--modes fp32,int8,...] [--runs 10] [--json]
+ *   node training/bench/serving-modes.ts [--size 4096] [--depth 1] [--modes fp32,int8,...,int8-static] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --layer conv|depthwise [--size 128] [--spatial 28] [--runs 10] [--json]
  *   node training/bench/serving-modes.ts --models [--only mlp-layer,detector,classifier,recognizer,moonshine-encoder] [--runs 5] [--json]
  * With --models, whole third-party models instead of one layer (the pinned devDependencies the tests
@@ -26,11 +26,12 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-web";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
-import { quantizeModel } from "../compress/quantize.ts";
+import { quantizeModel, quantizeModelStatic } from "../compress/quantize.ts";
+import { activationRanges, calibrationTargets } from "../compress/calibration/calibrate.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { convLayerModel, layerModel, stackedLayerModel } from "./layer-model.ts";
-import { modelFiles, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
+import { modelFiles, STATIC_INT8, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
 
 interface ModeFigures {
   mode: string;
@@ -73,11 +74,21 @@ const sourceModel = (): Uint8Array =>
   layer === "matmul" ? (depth > 1 ? stackedLayerModel(size, depth) : layerModel(size, size)) : convLayerModel(size, spatial, layer === "depthwise");
 const layerName = layer === "matmul" ? `${depth > 1 ? `${depth} stacked ` : ""}MatMul ${size}x${size}` : `${layer === "depthwise" ? "depthwise " : ""}Conv 3x3, ${size} channels on ${spatial}x${spatial}`;
 
-function modelFor(mode: string): Uint8Array {
+async function modelFor(mode: string): Promise<Uint8Array> {
   const source = sourceModel();
   if (mode === "fp32") return source;
   const model = decodeModel(source);
-  quantizeModel(model, { mode: mode as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }); // CLI defaults
+  const options = { mode: (mode === STATIC_INT8 ? "int8" : mode) as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }; // CLI defaults
+  if (mode !== STATIC_INT8) {
+    quantizeModel(model, options);
+    return encodeModel(model);
+  }
+  // Calibrated on the benchmark's own input at three amplitudes (memory and time, not accuracy).
+  const samples = [0.5, 1, 1.5].map((gain) => {
+    const dims = inputDims(1);
+    return { x: { type: "float32", dims, data: Float32Array.from({ length: dims.reduce((n, d) => n * d, 1) }, (_, i) => gain * Math.sin(i)) } };
+  });
+  quantizeModelStatic(model, options, await activationRanges(source, calibrationTargets(model), samples, "minmax"));
   return encodeModel(model);
 }
 
@@ -132,13 +143,14 @@ if (values.models || values.subject) {
   const rows: ModeFigures[] = [];
   const dir = mkdtempSync(join(tmpdir(), "serving-modes-"));
   try {
-    const allModes: string[] = ["fp32", ...QUANTIZE_MODES];
-    const modes = values.modes ? values.modes.split(",") : allModes;
+    const allModes: string[] = ["fp32", ...QUANTIZE_MODES, STATIC_INT8];
+    const defaultModes = ["fp32", ...QUANTIZE_MODES];
+    const modes = values.modes ? values.modes.split(",") : defaultModes;
     const unknown = modes.filter((m) => !allModes.includes(m));
     if (unknown.length) throw new Error(`--modes: unknown ${unknown.join(", ")} (one or more of ${allModes.join(", ")})`);
     for (const mode of modes) {
       const path = join(dir, `${mode}.onnx`);
-      writeFileSync(path, modelFor(mode));
+      writeFileSync(path, await modelFor(mode));
       const child = spawnSync(process.execPath, [import.meta.filename, "--child", mode, "--model", path, "--size", String(size), "--depth", String(depth), "--runs", String(runs), "--layer", layer, "--spatial", String(spatial)], {
         encoding: "utf8",
         maxBuffer: 1 << 20,
@@ -226,7 +238,7 @@ async function thirdParty(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "serving-models-"));
   try {
     for (const subject of subjects) {
-      const files: ModelFile[] = modelFiles(subject, ["fp32", ...QUANTIZE_MODES]);
+      const files: ModelFile[] = await modelFiles(subject, ["fp32", ...QUANTIZE_MODES, STATIC_INT8]);
       const fp32Bytes = files.find((f) => f.mode === "fp32")!.bytes!.length;
       for (const file of files) {
         const row: ModelFigures = { model: subject.label, kind: subject.kind, mode: file.mode };

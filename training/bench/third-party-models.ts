@@ -5,18 +5,22 @@
  * the recognizer with an SVTR sequence head) and Moonshine tiny's speech encoder
  * (@moonshine-ai/moonshine-js, a transformer; published only as int8, so rebuilt in fp32 first,
  * dequantize-dynamic.ts). Each mode's file is made as `maas quantize` makes it (opset upgrade when
- * the mode needs one, CLI defaults).
+ * the mode needs one, CLI defaults). "int8-static" is `--mode int8 --calibrate` (activations int8
+ * too, QDQ), calibrated min-max on the subject's own input at three amplitudes: for memory and time
+ * in the Worker's engine, not for accuracy (the tests check that on real images).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { findConstantWeights } from "../compress/find-weights.ts";
 import { foldBatchNorms } from "../compress/fold-batchnorm.ts";
-import { NothingToQuantizeError, quantizeModel } from "../compress/quantize.ts";
+import { NothingToQuantizeError, quantizeModel, quantizeModelStatic } from "../compress/quantize.ts";
+import { activationRanges, calibrationTargets } from "../compress/calibration/calibrate.ts";
 import { opsetForMode, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { importedOpset, upgradeOpset } from "../onnx/opset-upgrade/upgrade.ts";
 import { dequantizeDynamicMatMuls, foldDequantizedConvWeights } from "./dequantize-dynamic.ts";
 import { layerModel } from "./layer-model.ts";
+import type { Feeds } from "../compress/run-model.ts";
 
 const modules = resolve(import.meta.dirname, "../../node_modules");
 
@@ -65,13 +69,24 @@ export interface ModelFile {
   upgradedTo?: number;
 }
 
-export function modelFiles(subject: Subject, modes: readonly string[]): ModelFile[] {
+/** The modes of modelFiles: fp32, the quantize modes, and "int8-static" (int8 with calibration). */
+export const STATIC_INT8 = "int8-static";
+
+/** The CLI's defaults. */
+const CLI_DEFAULTS = { blockSize: 128, perTensor: false, minElements: 0, keepBias: false } as const;
+
+export async function modelFiles(subject: Subject, modes: readonly string[]): Promise<ModelFile[]> {
   const source = subject.source();
-  return modes.map((mode): ModelFile => {
-    if (mode === "fp32") return { mode, bytes: source };
+  const files: ModelFile[] = [];
+  for (const mode of modes) {
+    if (mode === "fp32") {
+      files.push({ mode, bytes: source });
+      continue;
+    }
+    const quantizeMode: QuantizeMode = mode === STATIC_INT8 ? "int8" : (mode as QuantizeMode);
     const model = decodeModel(source);
     const hasConvolutions = findConstantWeights(model).some((w) => w.uses.some((u) => u.op === "Conv" || u.op === "ConvTranspose"));
-    const needed = opsetForMode(mode as QuantizeMode, false, hasConvolutions);
+    const needed = opsetForMode(quantizeMode, false, hasConvolutions);
     let upgradedTo: number | undefined;
     try {
       if (importedOpset(model) < needed) {
@@ -79,13 +94,26 @@ export function modelFiles(subject: Subject, modes: readonly string[]): ModelFil
         upgradedTo = needed;
       }
       foldBatchNorms(model); // as maas quantize does before quantizing
-      const layers = quantizeModel(model, { mode: mode as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }); // CLI defaults
+      const options = { mode: quantizeMode, ...CLI_DEFAULTS };
+      const ranges = mode === STATIC_INT8 ? await activationRanges(encodeModel(model), calibrationTargets(model), calibrationSamples(subject), "minmax") : undefined;
+      const layers = ranges ? quantizeModelStatic(model, options, ranges).layers : quantizeModel(model, options);
       const done = layers.filter((l) => l.scheme);
-      if (!done.length) return { mode, notApplicable: [...new Set(layers.map((l) => l.keptBecause))].join("; ") };
-      return { mode, bytes: encodeModel(model), quantized: `${done.length} of ${layers.length} weights`, upgradedTo };
+      if (!done.length) {
+        files.push({ mode, notApplicable: [...new Set(layers.map((l) => l.keptBecause))].join("; ") });
+        continue;
+      }
+      files.push({ mode, bytes: encodeModel(model), quantized: `${done.length} of ${layers.length} weights`, upgradedTo });
     } catch (error) {
-      if (error instanceof NothingToQuantizeError) return { mode, notApplicable: error.message };
-      return { mode, notApplicable: `cannot be made: ${(error as Error).message}` };
+      if (error instanceof NothingToQuantizeError) files.push({ mode, notApplicable: error.message });
+      else files.push({ mode, notApplicable: `cannot be made: ${(error as Error).message}` });
     }
-  });
+  }
+  return files;
+}
+
+/** The subject's input at amplitudes 0.5, 1 and 1.5, as calibration feeds. */
+function calibrationSamples(subject: Subject): Feeds[] {
+  return [0.5, 1, 1.5].map((gain) =>
+    Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, { type: "float32", dims: t.dims, data: t.data.map((v) => v * gain) }])),
+  );
 }
