@@ -10,8 +10,8 @@
  * - weight-only int8/int4 (DequantizeLinear on a constant): ORT does not fold these, it dequantizes
  *   at every run into fp32 tensors that are freed after their MatMul/Conv — so the stored weights
  *   plus the fp32 form of the two largest (two are alive at once in ORT's order; 4×2048² int8: +45.5
- *   MiB measured, 16 + 2×16 estimated; the old "every weight as fp32" was 80);
- *   Not when the layer's data input is dequantized too (static int8 from `--calibrate`): ORT fuses
+ *   MiB measured, 16 + 2×16 estimated; the old "every weight as fp32" was 80). Not when the
+ *   layer's data input is dequantized too (static int8 from `--calibrate`): ORT fuses
  *   such QDQ groups into integer kernels that keep the int8 weights (4096² MatMul: +14.8 MiB, as
  *   int8-dynamic);
  * - int4 MatMulNBits dequantizes inside the kernel: the stored weights plus the largest as fp32;
