@@ -48,6 +48,13 @@ export const manifestSchema = z.object({
    */
   memoryBytes: z.number().int().positive().optional(),
   /**
+   * Bytes of the second copy the Worker makes of the float32 MatMul/Gemm weights by prepacking them
+   * (functions/sessions/prepacking.ts: faster from ~1 MB up), included in memoryBytes. Set by the
+   * publisher when the copy is within its limit; absent (older manifests, larger models): the Worker
+   * does not prepack float32 weights.
+   */
+  prepackedBytes: z.number().int().positive().optional(),
+  /**
    * CPU time per batch-1 request in onnxruntime-web as the Worker runs it, measured by `maas push`
    * on the publishing machine (scripts/registry/measure-cpu.ts). Absent in older manifests, and for
    * models whose inputs the publisher cannot make up (strings).

@@ -6,7 +6,8 @@
 import { ort, type InferenceSession } from "../ort/runtime.ts";
 import { sessionRecipe } from "./session-recipe.ts";
 
-export function createSession(bytes: Uint8Array): Promise<InferenceSession> {
-  const { model, options } = sessionRecipe(bytes);
+/** `prepackFp32`: whether the manifest has `prepackedBytes` (prepacking.ts). */
+export function createSession(bytes: Uint8Array, prepackFp32 = false): Promise<InferenceSession> {
+  const { model, options } = sessionRecipe(bytes, prepackFp32);
   return ort.InferenceSession.create(model, options);
 }

@@ -18,16 +18,13 @@
  * - float16 weights through Cast are folded to fp32 at load (twice their bytes), the fp16 ones
  *   dropped as they go: one byte more per stored byte, plus the largest fp16 tensor while it is
  *   being replaced (4×2048² fp16: +73.6 MiB measured, 32 + 32 + 8 estimated);
- * - int8-dynamic (MatMulInteger, ConvInteger) keeps its int8 weights: nothing extra.
+ * - int8-dynamic (MatMulInteger, ConvInteger) keeps its int8 weights: nothing extra;
+ * - prepacking (prepacking.ts), where the session has it, keeps a second copy of the float32
+ *   MatMul/Gemm weights.
  * Only the main graph is read; subgraph weights count once.
  */
-import { mainGraphNodes, type GraphNode } from "./graph-ops.ts";
-import { fields, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from "./protobuf-fields.ts";
-
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_NAME = 8;
+import { mainGraphInitializers, mainGraphNodes, readersByName, type GraphNode } from "./graph-ops.ts";
+import { fp32MatMulWeightBytes, prepackFp32, prepackingPays } from "./prepacking.ts";
 
 // TensorProto.DataType values.
 const UINT8 = 2;
@@ -49,8 +46,6 @@ function encodingOf(dataType: number, readers: ReadonlySet<string> | undefined, 
 
 /** fp32 bytes per stored byte: 8-bit → 4, 4-bit (two per byte) → 8. */
 const fp32PerStoredByte = (dataType: number): number => (dataType === INT4 || dataType === UINT4 ? 8 : 4);
-
-const decoder = new TextDecoder();
 
 const largest = (values: number[], count: number): number =>
   values.sort((a, b) => b - a).slice(0, count).reduce((sum, v) => sum + v, 0);
@@ -86,34 +81,18 @@ function fusedQdqWeights(nodes: readonly GraphNode[]): Set<string> {
 /** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
 export function estimateHeapBytes(bytes: Uint8Array): number {
   const nodes = [...mainGraphNodes(bytes)];
-  const readers = new Map<string, Set<string>>();
-  for (const node of nodes) {
-    for (const input of node.inputs) {
-      if (!readers.has(input)) readers.set(input, new Set());
-      readers.get(input)!.add(node.opType);
-    }
-  }
+  const readers = readersByName(nodes);
   const fused = fusedQdqWeights(nodes);
   const dequantizedFp32: number[] = [];
   const nbitsFp32: number[] = [];
   const castFp16: number[] = [];
-  for (const model of fields(bytes, 0, bytes.length)) {
-    if (model.number !== MODEL_GRAPH || model.wireType !== WIRE_LENGTH_DELIMITED) continue;
-    for (const entry of fields(bytes, model.payloadStart, model.end)) {
-      if (entry.number !== GRAPH_INITIALIZER || entry.wireType !== WIRE_LENGTH_DELIMITED) continue;
-      let name = "";
-      let dataType = 0;
-      for (const f of fields(bytes, entry.payloadStart, entry.end)) {
-        if (f.number === TENSOR_NAME && f.wireType === WIRE_LENGTH_DELIMITED) name = decoder.decode(bytes.subarray(f.payloadStart, f.end));
-        if (f.number === TENSOR_DATA_TYPE && f.wireType === WIRE_VARINT) dataType = f.value;
-      }
-      const stored = entry.end - entry.payloadStart;
-      const encoding = encodingOf(dataType, readers.get(name), fused.has(name));
-      if (encoding === "dequantized") dequantizedFp32.push(stored * fp32PerStoredByte(dataType));
-      else if (encoding === "nbits") nbitsFp32.push(stored * 8); // two 4-bit weights per byte
-      else if (encoding === "cast-fp16") castFp16.push(stored);
-    }
+  for (const { name, dataType, storedBytes } of mainGraphInitializers(bytes)) {
+    const encoding = encodingOf(dataType, readers.get(name), fused.has(name));
+    if (encoding === "dequantized") dequantizedFp32.push(storedBytes * fp32PerStoredByte(dataType));
+    else if (encoding === "nbits") nbitsFp32.push(storedBytes * 8); // two 4-bit weights per byte
+    else if (encoding === "cast-fp16") castFp16.push(storedBytes);
   }
   const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest([...castFp16], 1);
-  return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra;
+  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), prepackFp32(bytes)) ? fp32MatMulWeightBytes(bytes) : 0;
+  return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra + prepacked;
 }

@@ -64,7 +64,7 @@ export async function loadModel(bucket: RegistryBucket, manifest: Manifest): Pro
 
   let session: InferenceSession;
   try {
-    session = await runExclusive(() => createSession(bytes));
+    session = await runExclusive(() => createSession(bytes, manifest.prepackedBytes !== undefined));
   } catch (error) {
     throw unavailable(`${where} cannot be loaded by onnxruntime-web: ${String((error as Error).message ?? error).slice(0, 300)}`);
   }

@@ -1,13 +1,18 @@
 /**
  * Whether ORT should prepack a model's weights. Prepacking keeps a second, repacked copy of each
- * MatMul weight. For fp32 MatMul in wasm that doubles the weights in memory (100 MB model: 202 vs
- * 108 MiB of wasm memory). Its return was measured mixed in Node's onnxruntime-web (batch 1 ~25%
- * slower with it, batch 64 ~15% faster) but is clear on workerd: the 100 MB model's batch 1 took
- * 5.8 instead of 9.2 ms of CPU with it. Memory still decides here, since a Worker isolate has
- * 128 MB; prepacking the fp32 models whose copy fits the cache budget is the open lead. For
- * quantized kernels (MatMulInteger, MatMulNBits, …) prepacking is what makes them fast
- * (int8-dynamic at batch 64 ran ~1.7x slower without it) and costs no extra memory.
+ * MatMul/Gemm weight. For quantized kernels (MatMulInteger, MatMulNBits, …) it is what makes them
+ * fast (int8-dynamic at batch 64 ran ~1.7x slower without it) and costs no extra memory.
+ * For float32 weights it doubles them in memory (100 MB model: 202 vs 108 MiB of wasm memory) and
+ * pays on workerd as the weights grow — CPU per batch-1 request with / without, raw workerd,
+ * 5 alternating rounds: 10→64→3 MLP 1.01x, 1 MB 0.93x, 4 MB 0.89x, 16 MB 0.70x, 100 MB 0.63x
+ * (its batch 1 was 25% slower with it in Node's onnxruntime-web, the measurement this was first
+ * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES: the publisher
+ * decides it (prepackFp32), charges the copy in the manifest's memoryBytes (heap-estimate.ts) and
+ * records it there (`prepackedBytes`); the Worker prepacks float32 weights only for a manifest that has it.
+ * Where the copy fits: with ORT's ~25 MiB base B, a model of m bytes peaks at B + 3m while loading
+ * (blob, weights, copy), within 2 × (B + m) — the serving-cost issue's memory goal — for m ≤ B.
  */
+import { mainGraphInitializers, mainGraphNodes, readersByName } from "./graph-ops.ts";
 
 /** Ops whose kernels prepack quantized weights. */
 const QUANTIZED_OPS = new Set([
@@ -22,7 +27,37 @@ const QUANTIZED_OPS = new Set([
   "QAttention",
 ]);
 
-/** `ops`: the main graph's op types, or undefined when the model could not be read here (ORT's default then). */
-export function prepackingPays(ops: ReadonlySet<string> | undefined): boolean {
-  return ops === undefined || [...ops].some((op) => QUANTIZED_OPS.has(op));
+/** Float32 MatMul/Gemm weights up to this many bytes are prepacked. */
+export const PREPACK_FP32_LIMIT_BYTES = 16 * 1024 * 1024;
+
+const FLOAT = 1;
+
+/** Bytes of the main graph's float32 constants read by MatMul or Gemm: what prepacking copies. */
+export function fp32MatMulWeightBytes(bytes: Uint8Array): number {
+  const readers = readersByName(mainGraphNodes(bytes));
+  let total = 0;
+  for (const { name, dataType, storedBytes } of mainGraphInitializers(bytes)) {
+    const ops = readers.get(name);
+    if (dataType === FLOAT && (ops?.has("MatMul") || ops?.has("Gemm"))) total += storedBytes;
+  }
+  return total;
+}
+
+/** The publisher's decision for a file: prepack its float32 MatMul/Gemm weights (they are within the limit). */
+export function prepackFp32(bytes: Uint8Array): boolean {
+  try {
+    const copy = fp32MatMulWeightBytes(bytes);
+    return copy > 0 && copy <= PREPACK_FP32_LIMIT_BYTES;
+  } catch {
+    return false; // not readable here: ORT reports what is wrong
+  }
+}
+
+/**
+ * `ops`: the main graph's op types, or undefined when the model could not be read here (ORT's
+ * default then). `fp32`: whether the manifest has
+ * `prepackedBytes` (float32 weights prepacked too).
+ */
+export function prepackingPays(ops: ReadonlySet<string> | undefined, fp32 = false): boolean {
+  return fp32 || ops === undefined || [...ops].some((op) => QUANTIZED_OPS.has(op));
 }

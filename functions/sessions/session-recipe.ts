@@ -4,7 +4,7 @@
  * running onnxruntime-web outside the Worker (training/bench/serving-modes.ts) use the same recipe.
  * - Weights are copied once into wasm memory: large initializers are read as external data from
  *   the blob (external-weights.ts) instead of ORT copying the whole file first.
- * - fp32 models skip prepacking (prepacking.ts).
+ * - Prepacking for quantized kernels, and for float32 weights where the manifest says so (prepacking.ts).
  * - Plain feed-forward graphs skip the fusion passes they cannot use (optimization-level.ts).
  */
 import { externalizeInitializers } from "./external-weights.ts";
@@ -34,7 +34,8 @@ function readOpTypes(bytes: Uint8Array): Set<string> | undefined {
   }
 }
 
-export function sessionRecipe(bytes: Uint8Array): SessionRecipe {
+/** `prepackFp32`: whether the manifest has `prepackedBytes` — the publisher's prepackFp32(bytes). */
+export function sessionRecipe(bytes: Uint8Array, prepackFp32 = false): SessionRecipe {
   const graphOnly = externalizeInitializers(bytes, WEIGHTS_FILE);
   const ops = readOpTypes(bytes);
   return {
@@ -42,7 +43,7 @@ export function sessionRecipe(bytes: Uint8Array): SessionRecipe {
     options: {
       executionProviders: ["wasm"],
       graphOptimizationLevel: graphOptimizationLevel(ops),
-      ...(prepackingPays(ops) ? {} : { extra: { session: { disable_prepacking: "1" } } }),
+      ...(prepackingPays(ops, prepackFp32) ? {} : { extra: { session: { disable_prepacking: "1" } } }),
       ...(graphOnly ? { externalData: [{ path: WEIGHTS_FILE, data: bytes }] } : {}),
     },
   };

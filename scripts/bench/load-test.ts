@@ -14,6 +14,7 @@ import { publish } from "./disk-registry.ts";
 import { inputRows, mlp } from "./models.ts";
 import { startServer } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
+import { WORKERD_BINARY } from "./workerd-binary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +50,7 @@ const config = writeWorkerdConfig({
   compatibilityDate: compatibilityDateOf(readFileSync(join(ROOT, "wrangler.toml"), "utf8")),
   path: join(OUT, "workerd.capnp"),
 });
-const server = await startServer(join(BIN, "workerd"), ["serve", config], port, "/v2/health/live");
+const server = await startServer(WORKERD_BINARY, ["serve", config], port, "/v2/health/live");
 try {
   const requests = models.map((m) => ({
     method: "POST" as const,

@@ -25,6 +25,7 @@ import { checkPeerAnswers } from "./peer-check.ts";
 import { benchConfig, LOAD_SCENARIOS, peerServes, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
+import { WORKERD_BINARY } from "./workerd-binary.ts";
 
 const { values } = parseArgs({
   options: {
@@ -117,7 +118,7 @@ const workerdConfig = (port: number, barePort?: number, codeOnly = false, budget
   });
 const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number, asDeployed = false): Promise<ServerProcess> =>
   startServer(
-    join(BIN, "workerd"),
+    WORKERD_BINARY,
     ["serve", workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
     port,
     "/v2/health/live",
@@ -228,7 +229,7 @@ const results: BenchResults = {
     memoryBytes: totalmem(),
     os: `${process.platform} ${release()}`,
     node: process.version,
-    workerd: execFileSync(join(BIN, "workerd"), ["--version"], { encoding: "utf8" }).trim(),
+    workerd: execFileSync(WORKERD_BINARY, ["--version"], { encoding: "utf8" }).trim(),
     loadAverageAtStart,
     loadAverageAtEnd: loadavg(),
     note: "shared machine: other processes may run during the benchmark; compare ratios from the same run",

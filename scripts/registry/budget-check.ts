@@ -50,7 +50,8 @@ export interface IsolateFit {
 }
 
 export function isolateFit(manifest: Manifest): IsolateFit {
-  const perFileByte = (manifest.bytes + memoryCharge(manifest)) / manifest.bytes;
+  // Larger files are not prepacked (prepacking.ts): the extrapolation leaves the copy out.
+  const perFileByte = (manifest.bytes + memoryCharge(manifest) - (manifest.prepackedBytes ?? 0)) / manifest.bytes;
   const peakBytes = ORT_BASE_BYTES + manifest.bytes + memoryCharge(manifest);
   return { peakBytes, largestFileBytes: Math.floor((ISOLATE_LIMIT_BYTES - ORT_BASE_BYTES) / perFileByte), fits: peakBytes <= ISOLATE_LIMIT_BYTES };
 }

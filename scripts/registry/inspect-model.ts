@@ -10,6 +10,7 @@ import { z } from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
+import { fp32MatMulWeightBytes, prepackFp32 } from "../../functions/sessions/prepacking.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
 import { measureBatch1Cpu } from "./measure-cpu.ts";
@@ -127,6 +128,7 @@ export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): 
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
     memoryBytes: estimateHeapBytes(bytes),
+    ...(prepackFp32(bytes) ? { prepackedBytes: fp32MatMulWeightBytes(bytes) } : {}),
     ...(await cpuExtras(bytes, description.inputs, options)),
     platform: "onnx",
     inputs: description.inputs,

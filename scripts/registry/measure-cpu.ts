@@ -10,6 +10,7 @@ import * as ort from "onnxruntime-web";
 import { ORT_TYPE_OF, STORAGE_OF } from "../../functions/protocol/datatypes.ts";
 import type { Manifest, TensorSpec } from "../../functions/registry/manifest.ts";
 import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
+import { prepackFp32 } from "../../functions/sessions/prepacking.ts";
 
 /** The Workers free plan's CPU time limit per request. */
 export const FREE_PLAN_CPU_MS = 10;
@@ -45,7 +46,7 @@ export async function measureBatch1Cpu(bytes: Uint8Array, inputs: readonly Tenso
     if (!tensor) return undefined;
     feeds[spec.name] = tensor;
   }
-  const recipe = sessionRecipe(bytes);
+  const recipe = sessionRecipe(bytes, prepackFp32(bytes)); // as the Worker will run this version (its manifest's prepackedBytes)
   const session = await ort.InferenceSession.create(recipe.model, recipe.options as ort.InferenceSession.SessionOptions);
   try {
     await session.run(feeds); // the first run allocates and prepares kernels: the Worker's first request, not its steady cost

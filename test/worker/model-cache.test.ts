@@ -1,7 +1,7 @@
 /** The per-isolate session cache with real sessions loaded from R2 by the Worker's own loader. */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import type { Manifest } from "../../functions/registry/manifest.ts";
+import { memoryCharge, type Manifest } from "../../functions/registry/manifest.ts";
 import { loadModel } from "../../functions/sessions/load-model.ts";
 import { runExclusive } from "../../functions/sessions/exclusive.ts";
 import { ModelCache } from "../../functions/sessions/model-cache.ts";
@@ -42,8 +42,8 @@ describe("ModelCache", () => {
 
   it("evicts the least recently used session when over budget, and reloads it on demand", async () => {
     const [a, b, c] = manifests();
-    // Room for two of these (equal-sized) models, not three.
-    const cache = new ModelCache(Math.floor(a.bytes * 2.5));
+    // Room for two of these (equal-sized) models, not three: the budget counts what each is charged (memoryBytes).
+    const cache = new ModelCache(Math.floor(memoryCharge(a) * 2.5));
     const { loads, load } = countingLoader();
     (await cache.acquire(a, load)).release();
     (await cache.acquire(b, load)).release();
@@ -60,7 +60,7 @@ describe("ModelCache", () => {
 
   it("a session in use is not released by eviction until its lease ends", async () => {
     const [a, b] = manifests();
-    const cache = new ModelCache(Math.floor(a.bytes * 1.5));
+    const cache = new ModelCache(Math.floor(memoryCharge(a) * 1.5));
     const { load } = countingLoader();
     const held = await cache.acquire(a, load);
     (await cache.acquire(b, load)).release(); // evicts a from the cache while `held` still uses it
@@ -73,7 +73,7 @@ describe("ModelCache", () => {
 
   it("makes room before a new model loads, so the new session can reuse the memory of the one it replaces", async () => {
     const [a, b] = manifests();
-    const cache = new ModelCache(Math.floor(a.bytes * 1.5));
+    const cache = new ModelCache(Math.floor(memoryCharge(a) * 1.5));
     const { loads, load } = countingLoader();
     const first = await cache.acquire(a, load);
     const replaced = first.model.session;

@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-web";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
 import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
+import { prepackFp32 } from "../../functions/sessions/prepacking.ts";
 import { quantizeModel, quantizeModelStatic } from "../compress/quantize.ts";
 import { activationRanges, calibrationTargets } from "../compress/calibration/calibrate.ts";
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
@@ -128,7 +129,7 @@ async function measure(mode: string, path: string): Promise<ModeFigures> {
   await (await ort.InferenceSession.create(layerModel(16, 16))).release(); // ORT's own start is not the mode's
   const bytes = new Uint8Array(readFileSync(path));
   const before = wasmMemory!.buffer.byteLength;
-  const { model, options } = sessionRecipe(bytes);
+  const { model, options } = sessionRecipe(bytes, prepackFp32(bytes)); // as the Worker runs a file published now
   const session = await ort.InferenceSession.create(model, options);
   const batch1Ms = await medianRunMs(session, 1);
   const batchNMs = await medianRunMs(session, batchN);
@@ -204,7 +205,7 @@ async function measureModel(subject: Subject, path: string): Promise<Pick<ModelF
   await (await ort.InferenceSession.create(layerModel(16, 16))).release();
   const bytes = new Uint8Array(readFileSync(path));
   const before = wasmMemory!.buffer.byteLength;
-  const { model, options } = sessionRecipe(bytes);
+  const { model, options } = sessionRecipe(bytes, prepackFp32(bytes)); // as the Worker runs a file published now
   const session = await ort.InferenceSession.create(model, options);
   const webFeeds = Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, new ort.Tensor("float32", t.data, t.dims)]));
   const web = await timedRuns(() => session.run(webFeeds));

@@ -46,7 +46,8 @@ describe("maas push and the Worker's memory budget", () => {
     const small = await runCli(["push", files.small, "--name", "narrow"], env);
     expect(small.code).toBe(0);
     expect(small.stderr).toBe("");
-    // A 64×64 fp32 layer: its peak is onnxruntime-web's base; fp32 files fit up to (128 − 25) MiB / 2.
+    // A 64×64 fp32 layer: its peak is onnxruntime-web's base; fp32 files fit up to (128 − 25) MiB / 2
+    // (this one's weights are prepacked, a second copy; larger files are not: prepacking.ts).
     expect(small.stdout).toMatch(/\n {2}fits a 128 MB isolate: ~25 MiB at its peak while loading \(onnxruntime-web's ~25 MiB \+ the file \+ its weights in ORT\); files stored as this one fit up to ~54 MB\n$/);
   }, 60_000);
 

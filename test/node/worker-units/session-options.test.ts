@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import { warmUpModel } from "../../../functions/ort/warm-up-model.ts";
 import { graphOpTypes } from "../../../functions/sessions/graph-ops.ts";
 import { graphOptimizationLevel } from "../../../functions/sessions/optimization-level.ts";
-import { prepackingPays } from "../../../functions/sessions/prepacking.ts";
+import { fp32MatMulWeightBytes, PREPACK_FP32_LIMIT_BYTES, prepackFp32, prepackingPays } from "../../../functions/sessions/prepacking.ts";
+import { manifestFor } from "../../../scripts/registry/inspect-model.ts";
 import { sessionRecipe } from "../../../functions/sessions/session-recipe.ts";
 import { mlp } from "../../../scripts/bench/models.ts";
 import { quantizeModel } from "../../../training/compress/quantize.ts";
@@ -25,9 +26,9 @@ import { referenceOutputs, type JsonTensor } from "../../fixtures/reference.ts";
 
 ortWeb.env.wasm.numThreads = 1;
 
-/** The options the Worker's session recipe picks for a model. */
-const options = (bytes: Uint8Array) => {
-  const { options: chosen } = sessionRecipe(bytes);
+/** The options the Worker's session recipe picks for a model (`fp32Prepack`: its manifest has prepackedBytes). */
+const options = (bytes: Uint8Array, fp32Prepack = false) => {
+  const { options: chosen } = sessionRecipe(bytes, fp32Prepack);
   return { level: chosen.graphOptimizationLevel, prepacking: chosen.extra === undefined };
 };
 
@@ -52,6 +53,22 @@ describe("session options per model", () => {
     expect(options(quantized(source, "int4"))).toEqual({ level: "all", prepacking: true });
   });
 
+  it("float32 MatMul weights up to the limit are prepacked where the manifest says so, which the publisher writes with the copy charged", async () => {
+    const small = mlp("small", [10, 64, 3]).bytes;
+    const over = mlp("over", [1024, 4200, 3]).bytes; // 4.3M float32 weights: 17.2 MB
+    expect(fp32MatMulWeightBytes(over)).toBeGreaterThan(PREPACK_FP32_LIMIT_BYTES);
+    expect([prepackFp32(small), prepackFp32(over)]).toEqual([true, false]);
+    expect(options(small, true)).toEqual({ level: "basic", prepacking: true });
+    const [smallManifest, overManifest] = [await manifestFor(small, { name: "small", version: "1" }), await manifestFor(over, { name: "over", version: "1" })];
+    // The copy: the two layers' weight matrices (10×64 and 64×3 floats, stored with their headers).
+    expect(smallManifest.prepackedBytes).toBeGreaterThanOrEqual((10 * 64 + 64 * 3) * 4);
+    expect(smallManifest.memoryBytes).toBe(small.length + smallManifest.prepackedBytes!);
+    expect(overManifest.prepackedBytes).toBeUndefined();
+    expect(overManifest.memoryBytes).toBe(over.length);
+    // An int8 model's MatMul reads a DequantizeLinear, not a float32 constant: nothing to prepack.
+    expect(prepackFp32(quantized(mlp("small", [64, 64, 3]).bytes, "int8"))).toBe(false);
+  });
+
   it("third-party graphs with other ops, and bytes that are not a model, keep ORT's defaults", () => {
     const wakeWord = new Uint8Array(readFileSync(join(import.meta.dirname, "../../../node_modules/openwakeword-js/models/hello_deepa.onnx")));
     expect(graphOptimizationLevel(graphOpTypes(wakeWord))).toBe("all");
@@ -60,11 +77,12 @@ describe("session options per model", () => {
     expect(graphOptimizationLevel(new Set())).toBe("all");
   });
 
-  it("a plain graph, handed over by the recipe (external weights, basic, no prepacking), answers in onnxruntime-web like onnxruntime-node at its defaults", async () => {
+  it.each([false, true])("a plain graph, handed over by the recipe (external weights, basic, float32 prepacking %s), answers in onnxruntime-web like onnxruntime-node at its defaults", async (fp32Prepack) => {
     const { bytes } = mlp("small", [10, 64, 3]);
     const input: JsonTensor = { name: "x", datatype: "FP32", shape: [8, 10], data: randomFloats(80, 3) };
     const [expected] = await referenceOutputs(bytes, [input]);
-    const recipe = sessionRecipe(bytes);
+    const recipe = sessionRecipe(bytes, fp32Prepack);
+    expect(recipe.options.extra === undefined).toBe(fp32Prepack);
     expect(recipe.model.length).toBeLessThan(bytes.length / 4); // the graph only: the weights stay in the blob
     expect(recipe.options.externalData?.[0].data).toBe(bytes);
     const session = await ortWeb.InferenceSession.create(recipe.model, recipe.options);
