@@ -374,8 +374,10 @@ ${modesTable}
   (\`functions/sessions/external-weights.ts\`), so ORT copies each weight once, into its tensor,
   instead of copying the file, parsing it and building tensors (~4x the model in wasm memory,
   which never shrinks).
-- Weight prepacking is off for fp32/fp16 models (it doubles their weights) and on for quantized
-  kernels, which need it for speed (\`functions/sessions/prepacking.ts\`).
+- Weight prepacking is on for quantized kernels, which need it for speed, and for fp32 MatMul/Gemm
+  weights up to 16 MiB (a second copy, charged in the manifest's memoryBytes; 7-30% less CPU per
+  batch-1 request from 1 MB up); larger fp32 models are not prepacked
+  (\`functions/sessions/prepacking.ts\`).
 - The JS buffer is dropped once the session exists; the peak is about the model twice (JS buffer +
   ORT's tensors) plus onnxruntime-web's own start.
 - Quantized models: onnxruntime-web folds \`int8\` (weight-only DequantizeLinear → MatMul) back to
