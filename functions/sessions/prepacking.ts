@@ -8,7 +8,8 @@
  * (its batch 1 was 25% slower with it in Node's onnxruntime-web, the measurement this was first
  * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES: the publisher
  * decides it (prepackFp32), charges the copy in the manifest's memoryBytes (heap-estimate.ts) and
- * records it there (`prepackedBytes`); the Worker prepacks float32 weights only for a manifest that has it.
+ * records it there (`prepackedBytes`); the Worker prepacks float32 weights only for a manifest
+ * that has it.
  * Where the copy fits: with ORT's ~25 MiB base B, a model of m bytes peaks at B + 3m while loading
  * (blob, weights, copy), within 2 × (B + m) — the serving-cost issue's memory goal — for m ≤ B.
  */
@@ -55,8 +56,7 @@ export function prepackFp32(bytes: Uint8Array): boolean {
 
 /**
  * `ops`: the main graph's op types, or undefined when the model could not be read here (ORT's
- * default then). `fp32`: whether the manifest has
- * `prepackedBytes` (float32 weights prepacked too).
+ * default then). `fp32`: whether the manifest has `prepackedBytes` (float32 weights too).
  */
 export function prepackingPays(ops: ReadonlySet<string> | undefined, fp32 = false): boolean {
   return fp32 || ops === undefined || [...ops].some((op) => QUANTIZED_OPS.has(op));
