@@ -27,6 +27,7 @@ import { quantizeActivations, type ActivationReport } from "./modes/activation-q
 import type { ActivationRange } from "./calibration/calibrate.ts";
 import { quantizeRecurrent } from "./recurrent.ts";
 import { constantNodesToInitializers } from "./constant-initializers.ts";
+import { shareIdenticalConstants } from "./shared-constants.ts";
 
 export interface LayerReport {
   weight: string;
@@ -144,5 +145,6 @@ export function quantizeModelStatic(
   const activations = activationRanges ? quantizeActivations(ctx, quantizedNodes, activationRanges) : [];
   ctx.finish();
   constantNodesToInitializers(model);
+  shareIdenticalConstants(model);
   return { layers: reports, activations };
 }
