@@ -24,7 +24,7 @@
  * Only the main graph is read; subgraph weights count once.
  */
 import { mainGraphInitializers, mainGraphNodes, readersByName, type GraphNode } from "./graph-ops.ts";
-import { fp32MatMulWeightBytes, prepackFp32, prepackingPays } from "./prepacking.ts";
+import { fp32PrepackPays, isFp32MatMulWeight, prepackingPays } from "./prepacking.ts";
 
 // TensorProto.DataType values.
 const UINT8 = 2;
@@ -47,8 +47,8 @@ function encodingOf(dataType: number, readers: ReadonlySet<string> | undefined, 
 /** fp32 bytes per stored byte: 8-bit → 4, 4-bit (two per byte) → 8. */
 const fp32PerStoredByte = (dataType: number): number => (dataType === INT4 || dataType === UINT4 ? 8 : 4);
 
-const largest = (values: number[], count: number): number =>
-  values.sort((a, b) => b - a).slice(0, count).reduce((sum, v) => sum + v, 0);
+const largest = (values: readonly number[], count: number): number =>
+  [...values].sort((a, b) => b - a).slice(0, count).reduce((sum, v) => sum + v, 0);
 
 /** Layers ORT runs as integer kernels from a QDQ group. */
 const QDQ_FUSED_OPS = new Set(["Conv", "MatMul", "Gemm"]);
@@ -86,13 +86,15 @@ export function estimateHeapBytes(bytes: Uint8Array): number {
   const dequantizedFp32: number[] = [];
   const nbitsFp32: number[] = [];
   const castFp16: number[] = [];
+  let fp32MatMulWeights = 0;
   for (const { name, dataType, storedBytes } of mainGraphInitializers(bytes)) {
     const encoding = encodingOf(dataType, readers.get(name), fused.has(name));
     if (encoding === "dequantized") dequantizedFp32.push(storedBytes * fp32PerStoredByte(dataType));
     else if (encoding === "nbits") nbitsFp32.push(storedBytes * 8); // two 4-bit weights per byte
     else if (encoding === "cast-fp16") castFp16.push(storedBytes);
+    if (isFp32MatMulWeight(dataType, readers.get(name))) fp32MatMulWeights += storedBytes;
   }
-  const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest([...castFp16], 1);
-  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), prepackFp32(bytes)) ? fp32MatMulWeightBytes(bytes) : 0;
+  const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest(castFp16, 1);
+  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), fp32PrepackPays(fp32MatMulWeights)) ? fp32MatMulWeights : 0;
   return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra + prepacked;
 }

@@ -7,7 +7,7 @@
  * 5 alternating rounds: 10→64→3 MLP 1.01x, 1 MB 0.93x, 4 MB 0.89x, 16 MB 0.70x, 100 MB 0.63x
  * (its batch 1 was 25% slower with it in Node's onnxruntime-web, the measurement this was first
  * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES: the publisher
- * decides it (prepackFp32), charges the copy in the manifest's memoryBytes (heap-estimate.ts) and
+ * decides it (prepackedCopyBytes), charges the copy in the manifest's memoryBytes (heap-estimate.ts) and
  * records it there (`prepackedBytes`); the Worker prepacks float32 weights only for a manifest
  * that has it.
  * Where the copy fits: with ORT's ~25 MiB base B, a model of m bytes peaks at B + 3m while loading
@@ -33,25 +33,42 @@ export const PREPACK_FP32_LIMIT_BYTES = 16 * 1024 * 1024;
 
 const FLOAT = 1;
 
+/** A stored tensor that prepacking copies: float32, read by a MatMul or Gemm. */
+export function isFp32MatMulWeight(dataType: number, readers: ReadonlySet<string> | undefined): boolean {
+  return dataType === FLOAT && (readers?.has("MatMul") === true || readers?.has("Gemm") === true);
+}
+
+/** Whether a copy of this many bytes of float32 MatMul/Gemm weights is made: some, within the limit. */
+export function fp32PrepackPays(copyBytes: number): boolean {
+  return copyBytes > 0 && copyBytes <= PREPACK_FP32_LIMIT_BYTES;
+}
+
 /** Bytes of the main graph's float32 constants read by MatMul or Gemm: what prepacking copies. */
 export function fp32MatMulWeightBytes(bytes: Uint8Array): number {
   const readers = readersByName(mainGraphNodes(bytes));
   let total = 0;
   for (const { name, dataType, storedBytes } of mainGraphInitializers(bytes)) {
-    const ops = readers.get(name);
-    if (dataType === FLOAT && (ops?.has("MatMul") || ops?.has("Gemm"))) total += storedBytes;
+    if (isFp32MatMulWeight(dataType, readers.get(name))) total += storedBytes;
   }
   return total;
 }
 
-/** The publisher's decision for a file: prepack its float32 MatMul/Gemm weights (they are within the limit). */
-export function prepackFp32(bytes: Uint8Array): boolean {
+/**
+ * The publisher's decision for a file: the bytes of the copy when its float32 MatMul/Gemm weights
+ * are to be prepacked (the manifest's prepackedBytes), else undefined.
+ */
+export function prepackedCopyBytes(bytes: Uint8Array): number | undefined {
   try {
     const copy = fp32MatMulWeightBytes(bytes);
-    return copy > 0 && copy <= PREPACK_FP32_LIMIT_BYTES;
+    return fp32PrepackPays(copy) ? copy : undefined;
   } catch {
-    return false; // not readable here: ORT reports what is wrong
+    return undefined; // not readable here: ORT reports what is wrong
   }
+}
+
+/** prepackedCopyBytes(bytes) !== undefined: how the Worker runs this file once it is published. */
+export function prepackFp32(bytes: Uint8Array): boolean {
+  return prepackedCopyBytes(bytes) !== undefined;
 }
 
 /**

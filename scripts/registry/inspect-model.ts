@@ -10,7 +10,7 @@ import { z } from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
-import { fp32MatMulWeightBytes, prepackFp32 } from "../../functions/sessions/prepacking.ts";
+import { prepackedCopyBytes } from "../../functions/sessions/prepacking.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
 import { measureBatch1Cpu } from "./measure-cpu.ts";
@@ -108,10 +108,11 @@ export interface ManifestOptions {
   measureCpu?: { onError(message: string): void };
 }
 
-async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], options: ManifestOptions): Promise<Pick<Manifest, "cpu">> {
+/** `prepackFp32`: whether the manifest has prepackedBytes (the Worker will run the file that way). */
+async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], prepackFp32: boolean, options: ManifestOptions): Promise<Pick<Manifest, "cpu">> {
   if (!options.measureCpu) return {};
   try {
-    const cpu = await measureBatch1Cpu(bytes, inputs);
+    const cpu = await measureBatch1Cpu(bytes, inputs, prepackFp32);
     return cpu ? { cpu } : {};
   } catch (error) {
     options.measureCpu.onError(String((error as Error).message).split("\n")[0]);
@@ -121,6 +122,7 @@ async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], options: Manif
 
 export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): Promise<Manifest> {
   const description = await describeOnnx(bytes);
+  const prepackedBytes = prepackedCopyBytes(bytes);
   const parsed = manifestSchema.safeParse({
     schemaVersion: 1,
     name: options.name,
@@ -128,8 +130,8 @@ export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): 
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
     memoryBytes: estimateHeapBytes(bytes),
-    ...(prepackFp32(bytes) ? { prepackedBytes: fp32MatMulWeightBytes(bytes) } : {}),
-    ...(await cpuExtras(bytes, description.inputs, options)),
+    ...(prepackedBytes !== undefined ? { prepackedBytes } : {}),
+    ...(await cpuExtras(bytes, description.inputs, prepackedBytes !== undefined, options)),
     platform: "onnx",
     inputs: description.inputs,
     outputs: description.outputs,

@@ -10,7 +10,6 @@ import * as ort from "onnxruntime-web";
 import { ORT_TYPE_OF, STORAGE_OF } from "../../functions/protocol/datatypes.ts";
 import type { Manifest, TensorSpec } from "../../functions/registry/manifest.ts";
 import { sessionRecipe } from "../../functions/sessions/session-recipe.ts";
-import { prepackFp32 } from "../../functions/sessions/prepacking.ts";
 
 /** The Workers free plan's CPU time limit per request. */
 export const FREE_PLAN_CPU_MS = 10;
@@ -38,15 +37,18 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-/** The median CPU ms of a batch-1 run, or undefined when the model takes string inputs (no generic input to make). */
-export async function measureBatch1Cpu(bytes: Uint8Array, inputs: readonly TensorSpec[]): Promise<Manifest["cpu"] | undefined> {
+/**
+ * The median CPU ms of a batch-1 run, or undefined when the model takes string inputs (no generic
+ * input to make). `prepackFp32`: the manifest's prepackedBytes is set, so the Worker prepacks.
+ */
+export async function measureBatch1Cpu(bytes: Uint8Array, inputs: readonly TensorSpec[], prepackFp32: boolean): Promise<Manifest["cpu"] | undefined> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const spec of inputs) {
     const tensor = batchOneInput(spec);
     if (!tensor) return undefined;
     feeds[spec.name] = tensor;
   }
-  const recipe = sessionRecipe(bytes, prepackFp32(bytes)); // as the Worker will run this version (its manifest's prepackedBytes)
+  const recipe = sessionRecipe(bytes, prepackFp32); // as the Worker will run this version
   const session = await ort.InferenceSession.create(recipe.model, recipe.options as ort.InferenceSession.SessionOptions);
   try {
     await session.run(feeds); // the first run allocates and prepares kernels: the Worker's first request, not its steady cost

@@ -32,7 +32,7 @@ import { activationRanges, calibrationTargets } from "../compress/calibration/ca
 import { QUANTIZE_MODES, type QuantizeMode } from "../compress/quantize-context.ts";
 import { decodeModel, encodeModel } from "../onnx/model-io.ts";
 import { convLayerModel, layerModel, stackedLayerModel } from "./layer-model.ts";
-import { modelFiles, STATIC_INT8, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
+import { calibrationSamples, CLI_DEFAULTS, modelFiles, STATIC_INT8, SUBJECTS, type ModelFile, type Subject } from "./third-party-models.ts";
 
 interface ModeFigures {
   mode: string;
@@ -71,6 +71,9 @@ if (!(Number.isInteger(depth) && depth >= 1) || (depth > 1 && layer !== "matmul"
 const runs = Number(values.runs);
 const batchN = layer === "matmul" ? 64 : 8;
 const inputDims = (batch: number): number[] => (layer === "matmul" ? [batch, size] : [batch, size, spatial, spatial]);
+/** The layer's input at `batch`: a deterministic signal (time does not depend on its values). */
+const benchInput = (batch: number): Float32Array =>
+  Float32Array.from({ length: inputDims(batch).reduce((n, d) => n * d, 1) }, (_, i) => Math.sin(i));
 const sourceModel = (): Uint8Array =>
   layer === "matmul" ? (depth > 1 ? stackedLayerModel(size, depth) : layerModel(size, size)) : convLayerModel(size, spatial, layer === "depthwise");
 const layerName = layer === "matmul" ? `${depth > 1 ? `${depth} stacked ` : ""}MatMul ${size}x${size}` : `${layer === "depthwise" ? "depthwise " : ""}Conv 3x3, ${size} channels on ${spatial}x${spatial}`;
@@ -79,23 +82,19 @@ async function modelFor(mode: string): Promise<Uint8Array> {
   const source = sourceModel();
   if (mode === "fp32") return source;
   const model = decodeModel(source);
-  const options = { mode: (mode === STATIC_INT8 ? "int8" : mode) as QuantizeMode, blockSize: 128, perTensor: false, minElements: 0, keepBias: false }; // CLI defaults
+  const options = { mode: (mode === STATIC_INT8 ? "int8" : mode) as QuantizeMode, ...CLI_DEFAULTS };
   if (mode !== STATIC_INT8) {
     quantizeModel(model, options);
     return encodeModel(model);
   }
-  // Calibrated on the benchmark's own input at three amplitudes (memory and time, not accuracy).
-  const samples = [0.5, 1, 1.5].map((gain) => {
-    const dims = inputDims(1);
-    return { x: { type: "float32", dims, data: Float32Array.from({ length: dims.reduce((n, d) => n * d, 1) }, (_, i) => gain * Math.sin(i)) } };
-  });
+  const samples = calibrationSamples({ x: { dims: inputDims(1), data: benchInput(1) } });
   quantizeModelStatic(model, options, await activationRanges(source, calibrationTargets(model), samples, "minmax"));
   return encodeModel(model);
 }
 
 async function medianRunMs(session: ort.InferenceSession, batch: number): Promise<number> {
   const dims = inputDims(batch);
-  const x = new ort.Tensor("float32", Float32Array.from({ length: dims.reduce((n, d) => n * d, 1) }, (_, i) => Math.sin(i)), dims);
+  const x = new ort.Tensor("float32", benchInput(batch), dims);
   return medianMs(() => session.run({ x }));
 }
 

@@ -73,7 +73,7 @@ export interface ModelFile {
 export const STATIC_INT8 = "int8-static";
 
 /** The CLI's defaults. */
-const CLI_DEFAULTS = { blockSize: 128, perTensor: false, minElements: 0, keepBias: false } as const;
+export const CLI_DEFAULTS = { blockSize: 128, perTensor: false, minElements: 0, keepBias: false } as const;
 
 export async function modelFiles(subject: Subject, modes: readonly string[]): Promise<ModelFile[]> {
   const source = subject.source();
@@ -95,7 +95,7 @@ export async function modelFiles(subject: Subject, modes: readonly string[]): Pr
       }
       foldBatchNorms(model); // as maas quantize does before quantizing
       const options = { mode: quantizeMode, ...CLI_DEFAULTS };
-      const ranges = mode === STATIC_INT8 ? await activationRanges(encodeModel(model), calibrationTargets(model), calibrationSamples(subject), "minmax") : undefined;
+      const ranges = mode === STATIC_INT8 ? await activationRanges(encodeModel(model), calibrationTargets(model), calibrationSamples(subject.feeds()), "minmax") : undefined;
       const layers = ranges ? quantizeModelStatic(model, options, ranges).layers : quantizeModel(model, options);
       const done = layers.filter((l) => l.scheme);
       if (!done.length) {
@@ -111,9 +111,12 @@ export async function modelFiles(subject: Subject, modes: readonly string[]): Pr
   return files;
 }
 
-/** The subject's input at amplitudes 0.5, 1 and 1.5, as calibration feeds. */
-function calibrationSamples(subject: Subject): Feeds[] {
+/**
+ * A benchmark's own input at amplitudes 0.5, 1 and 1.5, as calibration feeds: static int8 for memory
+ * and time in the benchmarks, not for accuracy.
+ */
+export function calibrationSamples(input: Record<string, { data: Float32Array; dims: number[] }>): Feeds[] {
   return [0.5, 1, 1.5].map((gain) =>
-    Object.fromEntries(Object.entries(subject.feeds()).map(([name, t]) => [name, { type: "float32", dims: t.dims, data: t.data.map((v) => v * gain) }])),
+    Object.fromEntries(Object.entries(input).map(([name, t]) => [name, { type: "float32", dims: t.dims, data: t.data.map((v) => v * gain) }])),
   );
 }
