@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 
-const NAMES = [
+export const SECURE_HEADER_NAMES = [
   "Cross-Origin-Resource-Policy",
   "Cross-Origin-Opener-Policy",
   "Origin-Agent-Cluster",
@@ -19,11 +19,11 @@ const NAMES = [
   "X-Permitted-Cross-Domain-Policies",
   "X-XSS-Protection",
 ] as const;
-const VALUES = ["same-origin", "same-origin", "?1", "no-referrer", "max-age=15552000; includeSubDomains", "nosniff", "off", "noopen", "SAMEORIGIN", "none", "0"] as const;
+export const SECURE_HEADER_VALUES = ["same-origin", "same-origin", "?1", "no-referrer", "max-age=15552000; includeSubDomains", "nosniff", "off", "noopen", "SAMEORIGIN", "none", "0"] as const;
 
 /** Sets hono/secure-headers' default headers on a response's headers, as its middleware does. */
 export function setSecureHeaders(headers: Headers): void {
-  for (let i = 0; i < NAMES.length; i++) headers.set(NAMES[i], VALUES[i]);
+  for (let i = 0; i < SECURE_HEADER_NAMES.length; i++) headers.set(SECURE_HEADER_NAMES[i], SECURE_HEADER_VALUES[i]);
   headers.delete("X-Powered-By"); // as Hono's default removePoweredBy
 }
 

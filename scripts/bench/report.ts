@@ -13,6 +13,8 @@ export interface LoadRow {
   worker: LoadResult;
   /** The peer Worker (scripts/bench/peer-worker/) on the same workerd; absent where it has no route. */
   peer?: LoadResult;
+  /** The peer with our features from Hono's stock middleware (scripts/bench/peer-features-worker/). */
+  peerWithFeatures?: LoadResult;
   node: LoadResult;
 }
 
@@ -32,8 +34,12 @@ export interface BenchResults {
   load: LoadRow[];
   /** A worker that only answers, on the same workerd: what workerd itself costs per request. */
   bareWorkerdPing: LoadResult;
+  /** The bare worker plus our per-response features, written directly (features-floor.ts). */
+  featuresFloorPing?: LoadResult;
   /** The same workerd with the bundle's wasm compiled and no Worker code run: start-up and memory baseline. */
   workerdCodeOnly: { startupMs: number; rssBytes: number; isolate: IsolateMemory };
+  /** A worker that only starts onnxruntime-web as ours does (scripts/bench/ort-start-worker/): its start-up. */
+  workerdOrtStart?: { startupMs: number };
   /** workerIsolate: a third fresh Worker process, with its inspector attached, for the isolate's own memory. */
   coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; workerIsolate: IsolatePeak; node: ColdStart }[];
   modelSwitch: ModelSwitch;
@@ -42,6 +48,8 @@ export interface BenchResults {
   goals: Goal[];
   /** Issue 7's goals (against native Node and a fixed memory formula), now reported without a goal. */
   reported?: Goal[];
+  /** Issue 17's bounds applied against floors measured in the same run (reported; not the issue's goals). */
+  floors?: Goal[];
   durationSeconds: number;
 }
 
@@ -80,6 +88,47 @@ const cpu = (l: LoadResult | undefined) => (l?.serverCpuUs === undefined ? "—"
 /** What the Worker's middleware costs per request: its ping vs a bare worker's, on the same workerd. */
 export function middlewareUs(results: BenchResults): number {
   return (1 / row(results, "ping").worker.requestsPerSecond - 1 / results.bareWorkerdPing.requestsPerSecond) * 1e6;
+}
+
+/** Per request from throughput, µs: what `slower` costs over `faster` on the same workerd. */
+const perRequestUs = (slower: LoadResult, faster: LoadResult) => (1 / slower.requestsPerSecond - 1 / faster.requestsPerSecond) * 1e6;
+
+/**
+ * The issue's bounds against what this runtime cannot go below with the same work: the features'
+ * own cost (a worker that adds only our headers, request id and log line), the peer that has the
+ * same features from Hono's stock middleware, and onnxruntime-web's own start. Absent figures
+ * (results of older runs) give no rows.
+ */
+export function evaluateFloors(results: BenchResults): Goal[] {
+  const floors: Goal[] = [];
+  const floor = results.featuresFloorPing;
+  if (floor) {
+    const features = perRequestUs(floor, results.bareWorkerdPing);
+    const ours = perRequestUs(row(results, "ping").worker, floor);
+    floors.push(
+      { goal: "the features alone (request id, Server-Timing, security headers, log line) over a bare worker, ping vs ping", target: "— (the floor)", measured: `${features.toFixed(0)} µs (CPU per ping ${cpu(floor)} vs ${cpu(results.bareWorkerdPing)})`, met: true },
+      { goal: "the Worker's own code over the features' floor, ping vs ping", target: "≤ 20 µs", measured: `${ours.toFixed(0)} µs (CPU per ping ${cpu(row(results, "ping").worker)} vs ${cpu(floor)})`, met: ours <= 20 },
+    );
+  }
+  for (const scenario of ["small MLP, batch 1", "small MLP, batch 64"]) {
+    const r = row(results, scenario);
+    if (!r.peerWithFeatures) continue;
+    const throughput = r.worker.requestsPerSecond / r.peerWithFeatures.requestsPerSecond;
+    const p99 = r.worker.p99Ms / Math.max(r.peerWithFeatures.p99Ms, 1);
+    floors.push(
+      { goal: `Worker throughput vs the peer with the same features (Hono's stock middleware), ${scenario}`, target: "≥ 0.95x", measured: `${ratio(throughput)} (CPU per request ${cpu(r.worker)} vs ${cpu(r.peerWithFeatures)})`, met: throughput >= 0.95 },
+      { goal: `Worker p99 vs that peer's, ${scenario}`, target: "≤ 1.2x", measured: `${ratio(p99)} (${r.worker.p99Ms} ms vs ${r.peerWithFeatures.p99Ms} ms)`, met: p99 <= 1.2 },
+    );
+  }
+  const ortStart = results.workerdOrtStart;
+  if (ortStart) {
+    const worker = results.coldStarts[0].worker.startupMs;
+    floors.push(
+      { goal: "onnxruntime-web's own start (the warm-up alone) vs the code-only isolate", target: "— (the floor)", measured: `${ratio(ortStart.startupMs / results.workerdCodeOnly.startupMs)} (${ortStart.startupMs.toFixed(0)} ms vs ${results.workerdCodeOnly.startupMs.toFixed(0)} ms)`, met: true },
+      { goal: "the Worker's start-up vs onnxruntime-web's own start", target: "≤ 1.5x", measured: `${ratio(worker / ortStart.startupMs)} (${worker.toFixed(0)} ms vs ${ortStart.startupMs.toFixed(0)} ms)`, met: worker / ortStart.startupMs <= 1.5 },
+    );
+  }
+  return floors;
 }
 
 /** The isolate's memory for onnxruntime-web's start alone: the idle Worker isolate beyond the code-only one. */
@@ -209,6 +258,26 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** The floors section of docs/performance.md (empty for results without floor figures). */
+function floorsSection(results: BenchResults): string {
+  const floors = results.floors ?? [];
+  if (floors.length === 0) return "";
+  return `### The same bounds against floors measured in this run (reported; the goals above stay as the issue sets them)
+
+What the deployed features and onnxruntime-web cost by themselves on this workerd, measured beside the
+Worker: the **features' floor** is a worker written directly against the runtime that adds to every
+answer what ours adds — a request id, Server-Timing, the same security headers and the same JSON log
+line (\`scripts/bench/features-floor.ts\`); the **peer with the same features** is the peer above with
+Hono's own middleware for them (\`requestId()\`, \`timing()\`, \`secureHeaders()\`, \`bearerAuth()\`, the
+rate-limit binding and a log line; \`scripts/bench/peer-features-worker/\`), its answers and features
+checked before the load like ours; **onnxruntime-web's own start** is a worker that only runs our
+start-up warm-up (\`scripts/bench/ort-start-worker/\`).
+
+${table(["figure", "bound", "measured", "within it"], floors.map((g) => [g.goal, g.target, g.measured, g.target.startsWith("—") ? "—" : g.met ? "yes" : "no"]))}
+
+`;
+}
+
 /** docs/performance.md: ratios from one run (absolute times depend on the machine; see bench/results.json). */
 export function performanceMarkdown(results: BenchResults): string {
   const ping = row(results, "ping").worker.requestsPerSecond;
@@ -304,7 +373,7 @@ ${goalsTable}
 
 Load averages at start and end of the run: ${(results.machine.loadAverageAtStart as number[]).map((l) => l.toFixed(1)).join(", ")} → ${(results.machine.loadAverageAtEnd as number[]).map((l) => l.toFixed(1)).join(", ")} (1, 5, 15 min).
 
-### Issue 7's goals, now reported figures
+${floorsSection(results)}### Issue 7's goals, now reported figures
 
 ${reportedTable}
 
@@ -390,6 +459,13 @@ ${mib(results.bundle.rawBytes)} raw, ${(results.bundle.gzipBytes / 1e6).toFixed(
 `;
 }
 
+/** One README line with the floors' figures, or nothing for results without them. */
+function floorsLine(results: BenchResults): string {
+  const floors = results.floors ?? [];
+  if (floors.length === 0) return "";
+  return `Against floors measured in the same run (docs/performance.md): ${floors.map((g) => `${g.goal}: ${g.measured.replace(/ \(.*$/, "")}`).join("; ")}.\n`;
+}
+
 const README_START = "<!-- bench:start (written by npm run bench) -->";
 const README_END = "<!-- bench:end -->";
 
@@ -419,7 +495,7 @@ the code-only isolate's; first answer for 1 MB ≤ 60 ms; peak isolate memory �
 ${rows.join("\n")}
 
 Cold start, ${oneMb.label} model, first request on a new isolate: ${oneMb.worker.firstAnswerMs.toFixed(0)} ms; start-up ${ratio(oneMb.worker.startupMs / results.workerdCodeOnly.startupMs)} the code-only isolate's.
-Largest model file that fits a 128 MB isolate, by how its weights are stored: ${fits}.
+${floorsLine(results)}Largest model file that fits a 128 MB isolate, by how its weights are stored: ${fits}.
 ${README_END}`;
   return readme.slice(0, start) + summary + readme.slice(end + README_END.length);
 }
@@ -438,6 +514,8 @@ export function printTable(results: BenchResults): void {
     );
   }
   lines.push(`bare worker ping on the same workerd: ${results.bareWorkerdPing.requestsPerSecond.toFixed(0)} rps (middleware ${middlewareUs(results).toFixed(0)} µs/request)`);
+  for (const r of results.load) if (r.peerWithFeatures) lines.push(`peer with the same features, ${r.scenario}: ${r.peerWithFeatures.requestsPerSecond.toFixed(0)} rps, p50 ${r.peerWithFeatures.p50Ms} ms, p99 ${r.peerWithFeatures.p99Ms} ms, ${cpu(r.peerWithFeatures)} CPU per request`);
+  if (results.featuresFloorPing) lines.push(`features' floor ping: ${results.featuresFloorPing.requestsPerSecond.toFixed(0)} rps, ${cpu(results.featuresFloorPing)} CPU per request`);
   lines.push(`server CPU per request (µs), Worker / peer / Node: ${results.load.map((r) => `${r.scenario} ${cpu(r.worker)} / ${r.peer ? cpu(r.peer) : "—"} / ${cpu(r.node)}`).join("; ")}; bare ping ${cpu(results.bareWorkerdPing)}`);
   lines.push(`inference overhead over ping: ${inferenceOverheadUs(results).toFixed(0)} µs`);
   lines.push("");
@@ -457,6 +535,7 @@ export function printTable(results: BenchResults): void {
   lines.push("");
   for (const g of results.goals) lines.push(`${g.met ? "MET    " : "NOT MET"}  ${g.goal}: ${g.measured} (target ${g.target})`);
   lines.push("");
+  for (const g of results.floors ?? []) lines.push(`floor     ${g.goal}: ${g.measured} (bound ${g.target})`);
   for (const g of results.reported ?? []) lines.push(`reported  ${g.goal}: ${g.measured} (issue 7's target ${g.target})`);
   for (const f of largestFitting(results)) lines.push(`fits a 128 MB isolate, ${f.mode}: files up to ${(f.largestFileBytes / 1e6).toFixed(0)} MB (${ratio(f.perFileByte)} per file byte)`);
   process.stdout.write(`${lines.join("\n")}\n`);

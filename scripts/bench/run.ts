@@ -20,7 +20,7 @@ import { measureLoad, medianRound, type LoadResult } from "./load.ts";
 import { measureModelSwitch, switchBudgetMib, type SwitchModel } from "./model-switch.ts";
 import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
-import { evaluateGoals, evaluateReported, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
+import { evaluateFloors, evaluateGoals, evaluateReported, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
 import { checkPeerAnswers } from "./peer-check.ts";
 import { benchConfig, LOAD_SCENARIOS, peerServes, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
@@ -44,6 +44,8 @@ const NODE_PORT = 18788;
 const BARE_PORT = 18789;
 const INSPECTOR_PORT = 18790;
 const PEER_PORT = 18791;
+const PEER_FEATURES_PORT = 18792;
+const FLOOR_PORT = 18793;
 /** Fresh processes per cold start figure (the median is reported). */
 const COLD_PROCESSES = 3;
 const started = Date.now();
@@ -61,6 +63,11 @@ const bundle = measureBundle(bundleDir);
 step("building the peer Worker's bundle the same way (scripts/bench/peer-worker/)");
 const peerBundleDir = join(OUT, "peer-bundle");
 buildBundle(ROOT, peerBundleDir, join(import.meta.dirname, "peer-worker/wrangler.toml"));
+step("building the peer with our features (scripts/bench/peer-features-worker/) and ORT's start alone (scripts/bench/ort-start-worker/)");
+const peerFeaturesBundleDir = join(OUT, "peer-features-bundle");
+buildBundle(ROOT, peerFeaturesBundleDir, join(import.meta.dirname, "peer-features-worker/wrangler.toml"));
+const ortStartBundleDir = join(OUT, "ort-start-bundle");
+buildBundle(ROOT, ortStartBundleDir, join(import.meta.dirname, "ort-start-worker/wrangler.toml"));
 
 step("publishing the models into the directory store");
 const registryDir = join(OUT, "registry");
@@ -103,23 +110,28 @@ const AS_DEPLOYED = {
   REQUEST_LOG: "all",
   BENCH_RATE_LIMIT: "1000000000/60",
 };
-const workerdConfig = (port: number, barePort?: number, codeOnly = false, budgetMib = 4096, asDeployed = false) =>
+// The peer with our features gets the same key and rate-limit bindings as the Worker.
+const PEERS = [
+  { name: "peer", bundleDir: peerBundleDir, port: PEER_PORT },
+  { name: "peerFeatures", bundleDir: peerFeaturesBundleDir, port: PEER_FEATURES_PORT, vars: { PEER_API_KEY: apiKey, BENCH_RATE_LIMIT: AS_DEPLOYED.BENCH_RATE_LIMIT } },
+];
+const workerdConfig = (port: number, barePort?: number, codeOnly = false, budgetMib = 4096, asDeployed = false, main = bundleDir) =>
   writeWorkerdConfig({
-    bundleDir,
+    bundleDir: main,
     registryDir,
     port,
     barePort,
-    ...(asDeployed ? { peer: { bundleDir: peerBundleDir, port: PEER_PORT } } : {}),
+    ...(asDeployed ? { peers: PEERS, featuresFloorPort: FLOOR_PORT } : {}),
     // Cold starts: anonymous calls, no rate-limit bindings, and (by default) room for the 100 MB model in the session cache.
     vars: { ...(asDeployed ? AS_DEPLOYED : { ALLOW_ANONYMOUS: "true" }), MODEL_CACHE_BUDGET_MB: String(budgetMib) },
     compatibilityDate: compatibilityDateOf(wranglerToml),
-    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}${asDeployed ? "-load" : ""}.capnp`),
+    path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${main === bundleDir ? "" : "-ort-start"}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}${asDeployed ? "-load" : ""}.capnp`),
     codeOnly,
   });
-const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number, asDeployed = false): Promise<ServerProcess> =>
+const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number, asDeployed = false, main = bundleDir): Promise<ServerProcess> =>
   startServer(
     WORKERD_BINARY,
-    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
+    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed, main), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
     port,
     "/v2/health/live",
   );
@@ -128,20 +140,24 @@ const startNode = (port: number): Promise<ServerProcess> =>
 
 step(`load runs: worker, peer worker and node taking turns, ${config.rounds} round(s) per scenario`);
 const load: LoadRow[] = [];
+type Side = "worker" | "peer" | "peerWithFeatures" | "node";
 let bareWorkerdPing: LoadResult | undefined;
+let featuresFloorPing: LoadResult | undefined;
 {
   const worker = await startWorker(WORKER_PORT, BARE_PORT, false, undefined, undefined, true);
   const node = await startNode(NODE_PORT);
   const peerUrl = `http://127.0.0.1:${PEER_PORT}`;
+  const peerFeaturesUrl = `http://127.0.0.1:${PEER_FEATURES_PORT}`;
   try {
     step("  checking the peer's and the Worker's answers against onnxruntime-node's");
-    await checkPeerAnswers({ worker: worker.baseUrl, peer: peerUrl, node: node.baseUrl }, config.small, `Bearer ${apiKey}`);
+    await checkPeerAnswers({ worker: worker.baseUrl, peer: peerUrl, peerWithFeatures: peerFeaturesUrl, node: node.baseUrl }, config.small, `Bearer ${apiKey}`);
     for (const scenario of LOAD_SCENARIOS) {
       const widths = scenario.model === "large" ? config.large : config.small;
       const request = requestBody(scenario, widths, { authorization: `Bearer ${apiKey}` });
       const durationSeconds = config.durationSeconds * (scenario.durationFactor ?? 1);
-      const sides = [["worker", worker.baseUrl], ...(peerServes(scenario) ? [["peer", peerUrl]] : []), ["node", node.baseUrl]] as ["worker" | "peer" | "node", string][];
-      const rounds: Partial<Record<"worker" | "peer" | "node" | "bare", LoadResult[]>> = {};
+      const peers = peerServes(scenario) ? [["peer", peerUrl], ["peerWithFeatures", peerFeaturesUrl]] : [];
+      const sides = [["worker", worker.baseUrl], ...peers, ["node", node.baseUrl]] as [Side, string][];
+      const rounds: Partial<Record<Side | "bare" | "floor", LoadResult[]>> = {};
       for (let round = 0; round < config.rounds; round++) {
         for (const [side, baseUrl] of sides) {
           step(`  ${scenario.name} on ${side}${config.rounds > 1 ? `, round ${round + 1}` : ""}`);
@@ -152,6 +168,8 @@ let bareWorkerdPing: LoadResult | undefined;
         if (!scenario.model) {
           step("  ping on a bare worker in the same workerd");
           (rounds.bare ??= []).push(await measureLoad({ url: `http://127.0.0.1:${BARE_PORT}/`, connections: scenario.connections, durationSeconds, serverPid: worker.pid }, config.warmupSeconds));
+          step("  ping on the features' floor (the bare worker + our headers, request id and log line) in the same workerd");
+          (rounds.floor ??= []).push(await measureLoad({ url: `http://127.0.0.1:${FLOOR_PORT}/`, connections: scenario.connections, durationSeconds, serverPid: worker.pid }, config.warmupSeconds));
         }
       }
       load.push({
@@ -160,9 +178,11 @@ let bareWorkerdPing: LoadResult | undefined;
         durationSeconds,
         worker: medianRound(rounds.worker!),
         ...(rounds.peer ? { peer: medianRound(rounds.peer) } : {}),
+        ...(rounds.peerWithFeatures ? { peerWithFeatures: medianRound(rounds.peerWithFeatures) } : {}),
         node: medianRound(rounds.node!),
       });
       if (rounds.bare) bareWorkerdPing = medianRound(rounds.bare);
+      if (rounds.floor) featuresFloorPing = medianRound(rounds.floor);
     }
   } finally {
     await worker.stop();
@@ -187,6 +207,14 @@ let codeOnlyIsolate: IsolateMemory;
   } finally {
     await server.stop();
   }
+}
+// onnxruntime-web's start alone (the Worker's warm-up, nothing else): what ORT adds to the start-up.
+const ortStart: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const spawned = performance.now();
+  const server = await startWorker(WORKER_PORT, undefined, false, undefined, undefined, false, ortStartBundleDir);
+  ortStart.push(performance.now() - spawned);
+  await server.stop();
 }
 const workerdCodeOnly = {
   startupMs: Math.min(...codeOnly.map((c) => c.startupMs)),
@@ -245,7 +273,9 @@ const results: BenchResults = {
   bundle,
   load,
   bareWorkerdPing: bareWorkerdPing!,
+  featuresFloorPing: featuresFloorPing!,
   workerdCodeOnly,
+  workerdOrtStart: { startupMs: Math.min(...ortStart) },
   coldStarts,
   modelSwitch,
   ortModes,
@@ -254,6 +284,7 @@ const results: BenchResults = {
 };
 results.goals = evaluateGoals(results);
 results.reported = evaluateReported(results);
+results.floors = evaluateFloors(results);
 results.durationSeconds = (Date.now() - started) / 1000;
 
 writeFileSync(resolve(ROOT, values.out!), `${JSON.stringify(results, null, 2)}\n`);

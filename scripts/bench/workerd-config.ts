@@ -1,6 +1,17 @@
 /** Writes the capnp config that runs the built bundle on raw workerd (no wrangler, no miniflare). */
 import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
+import { featuresFloorWorker } from "./features-floor.ts";
+
+/** A Worker bundle built by wrangler (scripts/bench/bundle.ts), run beside ours in the same process. */
+export interface PeerBundle {
+  /** Service name; workerd's inspector titles its target "workerd: worker <name>". */
+  name: string;
+  bundleDir: string;
+  port: number;
+  /** Text bindings of that Worker. */
+  vars?: Record<string, string>;
+}
 
 export interface WorkerdConfigOptions {
   /** Directory with wrangler's build output: index.js and the ORT wasm. */
@@ -17,10 +28,15 @@ export interface WorkerdConfigOptions {
    */
   barePort?: number;
   /**
-   * Also run the peer Worker (scripts/bench/peer-worker/, built into this directory) on
-   * `peer.port`, in the same process and with the same store: the same runtime as ours.
+   * Also run the features' floor (features-floor.ts) on this port: the bare worker plus what our
+   * Worker adds to every response, written directly — what those features cost on this runtime.
    */
-  peer?: { bundleDir: string; port: number };
+  featuresFloorPort?: number;
+  /**
+   * Also run these Workers (the peers, scripts/bench/peer-worker/ and peer-features-worker/) in the
+   * same process and with the same store: the same runtime as ours.
+   */
+  peers?: PeerBundle[];
   /** Worker vars (text bindings). */
   vars: Record<string, string>;
   compatibilityDate: string;
@@ -42,55 +58,59 @@ function codeOnlyWorker(wasmFiles: string[]): string {
   return `${imports} export default { fetch() { return new Response(JSON.stringify({ live: ${loaded} }), { headers: { "content-type": "application/json" } }); } };`;
 }
 
+/** One worker of the process: its service, socket and definition. */
+interface Service {
+  name: string;
+  port: number;
+  modules: string[];
+  bindings: string[];
+}
+
 export function writeWorkerdConfig(options: WorkerdConfigOptions): string {
   // capnp `embed` paths are relative to the config file.
   const embed = (file: string) => `embed ${JSON.stringify(relative(dirname(resolve(options.path)), resolve(file)))}`;
   const wasmOf = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".wasm"));
   const wasmModules = (dir: string) => wasmOf(dir).map((file) => `(name = ${JSON.stringify(file)}, wasm = ${embed(resolve(dir, file))})`);
   const bundleModules = (dir: string) => [`(name = "bench-entry.js", esModule = ${embed(ENTRY)})`, `(name = "index.js", esModule = ${embed(resolve(dir, "index.js"))})`, ...wasmModules(dir)];
-  const modules = options.codeOnly
-    ? [`(name = "code-only.js", esModule = ${JSON.stringify(codeOnlyWorker(wasmOf(options.bundleDir)))})`, ...wasmModules(options.bundleDir)]
-    : bundleModules(options.bundleDir);
-  const bindings = [
-    `(name = "FILES", service = "files")`,
-    ...Object.entries(options.vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`),
+  const textBindings = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
+  const inline = (name: string, source: string) => [`(name = ${JSON.stringify(name)}, esModule = ${JSON.stringify(source)})`];
+  const files = `(name = "FILES", service = "files")`;
+
+  const services: Service[] = [
+    {
+      name: "main",
+      port: options.port,
+      modules: options.codeOnly ? [...inline("code-only.js", codeOnlyWorker(wasmOf(options.bundleDir))), ...wasmModules(options.bundleDir)] : bundleModules(options.bundleDir),
+      bindings: [files, ...textBindings(options.vars)],
+    },
+    ...(options.barePort ? [{ name: "bare", port: options.barePort, modules: inline("bare.js", BARE_WORKER), bindings: [] }] : []),
+    ...(options.featuresFloorPort ? [{ name: "floor", port: options.featuresFloorPort, modules: inline("floor.js", featuresFloorWorker()), bindings: [] }] : []),
+    ...(options.peers ?? []).map((peer) => ({ name: peer.name, port: peer.port, modules: bundleModules(peer.bundleDir), bindings: [files, ...textBindings(peer.vars ?? {})] })),
   ];
-  const peer = options.peer;
+  const list = (items: string[], indent: string) => items.map((item) => `${indent}${item}`).join(",\n");
   const text = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = .worker),
-    (name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false)),${options.barePort ? `
-    (name = "bare", worker = .bare),` : ""}${peer ? `
-    (name = "peer", worker = .peer),` : ""}
+${list([...services.map((s) => `(name = "${s.name}", worker = .${s.name}Worker)`), `(name = "files", disk = (path = ${JSON.stringify(resolve(options.registryDir))}, writable = false))`], "    ")}
   ],
   sockets = [
-    (name = "http", address = "127.0.0.1:${options.port}", http = (), service = "main"),${options.barePort ? `
-    (name = "bare", address = "127.0.0.1:${options.barePort}", http = (), service = "bare"),` : ""}${peer ? `
-    (name = "peer", address = "127.0.0.1:${peer.port}", http = (), service = "peer"),` : ""}
+${list(services.map((s) => `(name = "${s.name}", address = "127.0.0.1:${s.port}", http = (), service = "${s.name}")`), "    ")}
   ],
 );
-${options.barePort ? `const bare :Workerd.Worker = (
-  modules = [(name = "bare.js", esModule = ${JSON.stringify(BARE_WORKER)})],
-  compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
-);
-` : ""}${peer ? `const peer :Workerd.Worker = (
+${services
+  .map(
+    (s) => `const ${s.name}Worker :Workerd.Worker = (
   modules = [
-    ${bundleModules(peer.bundleDir).join(",\n    ")}
-  ],
-  compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
-  bindings = [(name = "FILES", service = "files")],
-);
-` : ""}const worker :Workerd.Worker = (
-  modules = [
-    ${modules.join(",\n    ")}
+${list(s.modules, "    ")}
   ],
   compatibilityDate = ${JSON.stringify(options.compatibilityDate)},
   bindings = [
-    ${bindings.join(",\n    ")}
+${list(s.bindings, "    ")}
   ],
 );
-`;
+`,
+  )
+  .join("")}`;
   writeFileSync(options.path, text);
   return options.path;
 }
