@@ -10,7 +10,7 @@ import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Manifest } from "../registry/manifest.ts";
-import { forgetManifest, resolveModel } from "../registry/resolve.ts";
+import { forgetManifest, resolveModel, type BackgroundTask } from "../registry/resolve.ts";
 import { RegistryReadError } from "../registry/store.ts";
 import { runExclusive } from "../sessions/exclusive.ts";
 import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
@@ -25,6 +25,16 @@ export interface InferenceResult {
   outputs: Array<{ name: string; tensor: Tensor }>;
 }
 
+/** The request's `waitUntil`, where it has an execution context (Hono's getter throws where not). */
+function backgroundTask(c: Context<AppEnv>): BackgroundTask | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (task) => ctx.waitUntil(task);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The manifest that answers: `version` is a version id or an alias, unless `only` says which (v1 keeps them apart). */
 export async function findManifest(c: Context<AppEnv>, name: string, version: string | undefined, only?: "version" | "alias"): Promise<Manifest> {
   const { settings } = isolateState(c.env);
@@ -33,6 +43,7 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
     ({ manifest } = await resolveModel(c.env.MODELS, name, version, {
       stickyKey: c.req.header(STICKY_KEY_HEADER),
       aliasCacheMs: settings.aliasCacheMs,
+      background: backgroundTask(c),
       only,
     }));
   } catch (error) {
