@@ -9,9 +9,10 @@ import { parseCommandArgs } from "../cli/command.ts";
 import { localStateDir } from "../registry/paths.ts";
 import { claimablePort, PortInUseError, startLocalServer, type LocalServer } from "../registry/local-server.ts";
 
+/** A --port value: 1-65535, or 0 for any free port (the server then says which it took). */
 export function parsePort(text: string): number {
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new CliError(`--port must be 1-65535 (got "${text}")`);
+  if (!/^\d+$/.test(text) || port > 65535) throw new CliError(`--port must be 0-65535, 0 for any free port (got "${text}")`);
   return port;
 }
 
@@ -33,7 +34,7 @@ export async function serveUntilStopped(start: () => Promise<LocalServer>): Prom
 }
 
 export const usage = `usage: maas serve [options]   (the Worker on 127.0.0.1, serving the local store)
-  --port 8787             the port to listen on
+  --port 8787             the port to listen on (0: any free port)
   --require-key           refuse anonymous calls (by default this local server allows them)
   --keys keys.json        the API keys to accept: a file made by maas keys create --file
   --rate-limits           apply the Worker's rate limits (off locally by default)

@@ -92,7 +92,7 @@ async function ensurePublished(stateDir: string): Promise<Manifest> {
 
 export const usage = `usage: maas start [options]   (npm start: train, quantize and publish the default model if
                                 the local store has none, then serve it and print a request that answers)
-  --port 8787             the port to listen on
+  --port 8787             the port to listen on (0: any free port)
   -h, --help              this usage`;
 
 /** What the command accepts (every one is in its usage). */

@@ -115,14 +115,17 @@ describe("npm start on a fresh store", () => {
     expect(metadataAnswer.parameters.quantization).toBe(DEFAULT_MODEL_QUANTIZATION);
   });
 
-  it("a second start reuses the published model", async () => {
+  it("a second start reuses the published model, on any free port with --port 0", async () => {
     await stop(first);
     first = undefined;
-    const again = await start(state.path, port);
+    const again = await start(state.path, 0);
     try {
       expect(again.stderr).toMatch(/breast-cancer version 1 is published \(int8-dynamic, [\d.]+ KiB\): reusing it/);
       expect(again.stderr).not.toMatch(/training/);
+      const taken = Number(/ready in [\d.]+ s: .* at http:\/\/127\.0\.0\.1:(\d+) /.exec(again.stdout)?.[1]);
+      expect(taken).toBeGreaterThan(0);
       const { url, body } = printedCurl(again.stdout);
+      expect(new URL(url).port).toBe(String(taken));
       expect((await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })).status).toBe(200);
     } finally {
       await stop(again);
