@@ -22,7 +22,7 @@ import { mlp } from "./models.ts";
 import { measureOrtModes } from "./ort-modes.ts";
 import { evaluateFloors, evaluateGoals, evaluateReported, performanceMarkdown, printTable, withReadmeSummary, type BenchResults, type LoadRow } from "./report.ts";
 import { checkPeerAnswers } from "./peer-check.ts";
-import { benchConfig, LOAD_SCENARIOS, peerServes, requestBody, requestPath } from "./scenarios.ts";
+import { benchConfig, LOAD_SCENARIOS, peerServes, peerWithFeaturesServes, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
 import { WORKERD_BINARY } from "./workerd-binary.ts";
@@ -155,7 +155,7 @@ let featuresFloorPing: LoadResult | undefined;
       const widths = scenario.model === "large" ? config.large : config.small;
       const request = requestBody(scenario, widths, { authorization: `Bearer ${apiKey}` });
       const durationSeconds = config.durationSeconds * (scenario.durationFactor ?? 1);
-      const peers = peerServes(scenario) ? [["peer", peerUrl], ["peerWithFeatures", peerFeaturesUrl]] : [];
+      const peers = [...(peerServes(scenario) ? [["peer", peerUrl]] : []), ...(peerWithFeaturesServes(scenario) ? [["peerWithFeatures", peerFeaturesUrl]] : [])];
       const sides = [["worker", worker.baseUrl], ...peers, ["node", node.baseUrl]] as [Side, string][];
       const rounds: Partial<Record<Side | "bare" | "floor", LoadResult[]>> = {};
       for (let round = 0; round < config.rounds; round++) {
