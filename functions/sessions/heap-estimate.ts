@@ -24,7 +24,7 @@
  * Only the main graph is read; subgraph weights count once.
  */
 import { mainGraphInitializers, mainGraphNodes, readersByName, type GraphNode } from "./graph-ops.ts";
-import { fp32PrepackPays, isFp32MatMulWeight, prepackingPays } from "./prepacking.ts";
+import { fp32PrepackPays, isFp32MatMulWeight, prepackingPays, type Fp32Prepacking } from "./prepacking.ts";
 
 // TensorProto.DataType values.
 const UINT8 = 2;
@@ -78,8 +78,8 @@ function fusedQdqWeights(nodes: readonly GraphNode[]): Set<string> {
   return fused;
 }
 
-/** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size). */
-export function estimateHeapBytes(bytes: Uint8Array): number {
+/** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size), published with `prepacking`. */
+export function estimateHeapBytes(bytes: Uint8Array, prepacking: Fp32Prepacking = "auto"): number {
   const nodes = [...mainGraphNodes(bytes)];
   const readers = readersByName(nodes);
   const fused = fusedQdqWeights(nodes);
@@ -95,6 +95,6 @@ export function estimateHeapBytes(bytes: Uint8Array): number {
     if (isFp32MatMulWeight(dataType, readers.get(name))) fp32MatMulWeights += storedBytes;
   }
   const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest(castFp16, 1);
-  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), fp32PrepackPays(fp32MatMulWeights)) ? fp32MatMulWeights : 0;
+  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), fp32PrepackPays(fp32MatMulWeights, prepacking)) ? fp32MatMulWeights : 0;
   return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra + prepacked;
 }

@@ -6,10 +6,11 @@
  * pays on workerd as the weights grow — CPU per batch-1 request with / without, raw workerd,
  * 5 alternating rounds: 10→64→3 MLP 1.01x, 1 MB 0.93x, 4 MB 0.89x, 16 MB 0.70x, 100 MB 0.63x
  * (its batch 1 was 25% slower with it in Node's onnxruntime-web, the measurement this was first
- * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES: the publisher
- * decides it (prepackedCopyBytes), charges the copy in the manifest's memoryBytes (heap-estimate.ts) and
- * records it there (`prepackedBytes`); the Worker prepacks float32 weights only for a manifest
- * that has it.
+ * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES, or at any size
+ * when the publisher is asked to (`maas push --prepack`: a model with room in the isolate trades
+ * memory for CPU): the publisher decides it (prepackedCopyBytes), charges the copy in the
+ * manifest's memoryBytes (heap-estimate.ts) and records it there (`prepackedBytes`); the Worker
+ * prepacks float32 weights only for a manifest that has it.
  * Where the copy fits: with ORT's ~25 MiB base B, a model of m bytes peaks at B + 3m while loading
  * (blob, weights, copy), within 2 × (B + m) — the serving-cost issue's memory goal — for m ≤ B.
  */
@@ -28,8 +29,11 @@ const QUANTIZED_OPS = new Set([
   "QAttention",
 ]);
 
-/** Float32 MatMul/Gemm weights up to this many bytes are prepacked. */
+/** Float32 MatMul/Gemm weights up to this many bytes are prepacked by default. */
 export const PREPACK_FP32_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Which float32 weights the publisher prepacks: up to the limit ("auto"), or all of them ("always"). */
+export type Fp32Prepacking = "auto" | "always";
 
 const FLOAT = 1;
 
@@ -38,9 +42,9 @@ export function isFp32MatMulWeight(dataType: number, readers: ReadonlySet<string
   return dataType === FLOAT && (readers?.has("MatMul") === true || readers?.has("Gemm") === true);
 }
 
-/** Whether a copy of this many bytes of float32 MatMul/Gemm weights is made: some, within the limit. */
-export function fp32PrepackPays(copyBytes: number): boolean {
-  return copyBytes > 0 && copyBytes <= PREPACK_FP32_LIMIT_BYTES;
+/** Whether a copy of this many bytes of float32 MatMul/Gemm weights is made: some, within the limit unless "always". */
+export function fp32PrepackPays(copyBytes: number, policy: Fp32Prepacking = "auto"): boolean {
+  return copyBytes > 0 && (policy === "always" || copyBytes <= PREPACK_FP32_LIMIT_BYTES);
 }
 
 /** Bytes of the main graph's float32 constants read by MatMul or Gemm: what prepacking copies. */
@@ -57,10 +61,10 @@ export function fp32MatMulWeightBytes(bytes: Uint8Array): number {
  * The publisher's decision for a file: the bytes of the copy when its float32 MatMul/Gemm weights
  * are to be prepacked (the manifest's prepackedBytes), else undefined.
  */
-export function prepackedCopyBytes(bytes: Uint8Array): number | undefined {
+export function prepackedCopyBytes(bytes: Uint8Array, policy: Fp32Prepacking = "auto"): number | undefined {
   try {
     const copy = fp32MatMulWeightBytes(bytes);
-    return fp32PrepackPays(copy) ? copy : undefined;
+    return fp32PrepackPays(copy, policy) ? copy : undefined;
   } catch {
     return undefined; // not readable here: ORT reports what is wrong
   }

@@ -1,5 +1,5 @@
 /**
- * maas push FILE --name NAME [--version V] [--alias A ...] [--quantization Q] [--local | --remote] [--json]
+ * maas push FILE --name NAME [--version V] [--alias A ...] [--quantization Q] [--prepack] [--local | --remote] [--json]
  *
  * What maas quantize / prune / distill did is read from the file's metadata (maas.compression) and
  * recorded in the manifest (`compression`, and `quantization` from the last quantize step).
@@ -25,6 +25,10 @@ export const usage = `usage: maas push FILE --name NAME [options]
   --alias A               move alias A to this version (repeatable; default: latest)
   --quantization Q        how the weights are stored, when the file does not say: files made by
                           maas quantize / prune / distill record what was done, and that is used
+  --prepack               let the Worker prepack float32 MatMul/Gemm weights of any size (by default
+                          only up to 16 MiB of them): less CPU per request on large float32 models
+                          (0.70x at 16 MB, 0.63x at 100 MB) for a second copy of those weights in the
+                          isolate, counted in the memory estimate; applies to a new version
   --local                 the local store (.maas/, the default)
   --remote                the R2 bucket (MAAS_R2_* settings, see docs/deploy.md)
   --json                  print the result as JSON
@@ -43,6 +47,7 @@ export const options = {
   version: { type: "string" },
   alias: { type: "string", multiple: true },
   quantization: { type: "string" },
+  prepack: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
   ...TARGET_OPTIONS,
@@ -84,6 +89,7 @@ export async function main(args: string[]): Promise<void> {
           aliases: values.alias,
           quantization: values.quantization,
           measureCpu: { onError: (message) => (cpuError = message) },
+          fp32Prepacking: values.prepack ? "always" : "auto",
           onStep: pauseIfAsked,
         });
       } catch (error) {
@@ -109,6 +115,7 @@ export async function main(args: string[]): Promise<void> {
       manifestWritten: result.manifestWritten,
       aliases: result.aliasesMoved.map((a) => a.alias),
       memoryBytes: manifest.memoryBytes,
+      prepackedBytes: manifest.prepackedBytes ?? null,
       quantization: manifest.quantization ?? null,
       compression: manifest.compression ?? [],
       overBudget: warning !== undefined,

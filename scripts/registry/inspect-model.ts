@@ -10,7 +10,7 @@ import { z } from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
 import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
-import { prepackedCopyBytes } from "../../functions/sessions/prepacking.ts";
+import { prepackedCopyBytes, type Fp32Prepacking } from "../../functions/sessions/prepacking.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
 import { measureBatch1Cpu } from "./measure-cpu.ts";
@@ -106,6 +106,8 @@ export interface ManifestOptions {
   createdAt?: Date;
   /** Measure the batch-1 CPU time in onnxruntime-web (measure-cpu.ts); a failure is reported here and leaves it out. */
   measureCpu?: { onError(message: string): void };
+  /** Which float32 MatMul/Gemm weights the Worker prepacks (functions/sessions/prepacking.ts); default "auto". */
+  fp32Prepacking?: Fp32Prepacking;
 }
 
 /** `prepackFp32`: whether the manifest has prepackedBytes (the Worker will run the file that way). */
@@ -122,14 +124,14 @@ async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], prepackFp32: b
 
 export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): Promise<Manifest> {
   const description = await describeOnnx(bytes);
-  const prepackedBytes = prepackedCopyBytes(bytes);
+  const prepackedBytes = prepackedCopyBytes(bytes, options.fp32Prepacking);
   const parsed = manifestSchema.safeParse({
     schemaVersion: 1,
     name: options.name,
     version: options.version,
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
-    memoryBytes: estimateHeapBytes(bytes),
+    memoryBytes: estimateHeapBytes(bytes, options.fp32Prepacking),
     ...(prepackedBytes !== undefined ? { prepackedBytes } : {}),
     ...(await cpuExtras(bytes, description.inputs, prepackedBytes !== undefined, options)),
     platform: "onnx",

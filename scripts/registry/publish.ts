@@ -26,6 +26,8 @@ export interface PublishRequest {
   quantization?: string;
   /** Measure the new version's batch-1 CPU time in onnxruntime-web for its manifest (maas push does). */
   measureCpu?: ManifestOptions["measureCpu"];
+  /** Which float32 weights the Worker prepacks for a new version (an existing version keeps its manifest). */
+  fp32Prepacking?: ManifestOptions["fp32Prepacking"];
   /** Called after each step (awaited): progress, or a test's pause. */
   onStep?: (step: PublishStep) => Promise<void> | void;
 }
@@ -68,7 +70,7 @@ export async function publishModel(bucket: RegistryBucket, request: PublishReque
     throw new PublishError(`${name} version ${version} is already published with other bytes (sha256 ${existing.sha256.slice(0, 12)}…); versions are immutable, push a new version`);
   }
   // Loads the model in onnxruntime-node: an unloadable file is refused before anything is written.
-  const manifest = existing ?? (await manifestFor(bytes, { name, version, quantization: request.quantization, measureCpu: request.measureCpu }));
+  const manifest = existing ?? (await manifestFor(bytes, { name, version, quantization: request.quantization, measureCpu: request.measureCpu, fp32Prepacking: request.fp32Prepacking }));
 
   const blobUploaded = await writeBlob(bucket, name, sha256, bytes);
   await request.onStep?.("after-blob");

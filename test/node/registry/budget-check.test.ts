@@ -25,6 +25,8 @@ describe("maas push and the Worker's memory budget", () => {
     await writeFile(files.int8, encodeModel(int8));
     files.small = join(dir.path, "small.onnx");
     await writeFile(files.small, layerModel(64, 64));
+    files.wide = join(dir.path, "wide.onnx");
+    await writeFile(files.wide, layerModel(2100, 2100)); // 17.6 MB of float32 weights: over the 16 MiB prepacking limit
   }, 60_000);
   afterAll(() => dir.remove());
 
@@ -50,6 +52,18 @@ describe("maas push and the Worker's memory budget", () => {
     // (this one's weights are prepacked, a second copy; larger files are not: prepacking.ts).
     expect(small.stdout).toMatch(/\n {2}fits a 128 MB isolate: ~25 MiB at its peak while loading \(onnxruntime-web's ~25 MiB \+ the file \+ its weights in ORT\); files stored as this one fit up to ~54 MB\n$/);
   }, 60_000);
+
+  it("--prepack has the Worker prepack float32 weights over the 16 MiB limit too, the copy charged in the memory estimate", async () => {
+    const weightBytes = 2100 * 2100 * 4;
+    const plain = JSON.parse((await runOk(["push", files.wide, "--name", "wide-fp32", "--json"], env)).stdout);
+    expect(plain).toMatchObject({ version: "1", prepackedBytes: null, memoryBytes: plain.bytes });
+    const prepacked = JSON.parse((await runOk(["push", files.wide, "--name", "wide-fp32", "--version", "2", "--prepack", "--json"], env)).stdout);
+    expect(prepacked.version).toBe("2");
+    expect(prepacked.prepackedBytes).toBeGreaterThanOrEqual(weightBytes);
+    expect(prepacked.prepackedBytes).toBeLessThan(weightBytes + 4096); // the weights, not the whole file's other bytes
+    expect(prepacked.memoryBytes).toBe(prepacked.bytes + prepacked.prepackedBytes);
+    expect(prepacked.isolatePeakBytes).toBe(plain.isolatePeakBytes + prepacked.prepackedBytes);
+  }, 120_000);
 
   it("reads MODEL_CACHE_BUDGET_MB from wrangler.toml's [vars], else the Worker's default", () => {
     expect(configuredBudgetMb('name = "x"\n[vars]\nMODEL_CACHE_BUDGET_MB = "96"\n[[ratelimits]]\nname = "Y"\n')).toBe(96);
