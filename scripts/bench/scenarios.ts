@@ -73,9 +73,8 @@ export const LOAD_SCENARIOS: readonly LoadScenario[] = [
 
 /** The peer Worker serves JSON inference only (one route). */
 /**
- * The peer with our features runs where the goals are (the small MLP): a fourth isolate that also
- * loads the large model changed the peer's own large-model figures (its CPU per request 4152 →
- * 10503 µs in one run), so it stays away from that model.
+ * The peer with our features runs where the goals are (the small MLP) and not on the large model:
+ * a third 100 MB copy of it in the process, and minutes of load, for a figure no goal reads.
  */
 export function peerWithFeaturesServes(scenario: LoadScenario): boolean {
   return peerServes(scenario) && scenario.model === "small";

@@ -26,9 +26,11 @@ export const usage = `usage: maas push FILE --name NAME [options]
   --quantization Q        how the weights are stored, when the file does not say: files made by
                           maas quantize / prune / distill record what was done, and that is used
   --prepack               let the Worker prepack float32 MatMul/Gemm weights of any size (by default
-                          only up to 16 MiB of them): less CPU per request on large float32 models
-                          (0.70x at 16 MB, 0.63x at 100 MB) for a second copy of those weights in the
-                          isolate, counted in the memory estimate; applies to a new version
+                          only up to 16 MiB of them), for a second copy of those weights in the
+                          isolate, counted in the memory estimate; applies to a new version. What it
+                          saves depends on the machine (a 100 MB model: 0.63x the CPU per request on
+                          one, none on another): push a version each way and compare the CPU times
+                          push prints
   --local                 the local store (.maas/, the default)
   --remote                the R2 bucket (MAAS_R2_* settings, see docs/deploy.md)
   --json                  print the result as JSON
