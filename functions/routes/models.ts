@@ -104,8 +104,8 @@ export const models = new Hono<AppEnv>()
           (await listManifests(c.env.MODELS, name)).map((m) => ({
             name,
             version: m.version,
-            state: cache.has(m.sha256) ? "READY" : "UNAVAILABLE",
-            reason: cache.has(m.sha256) ? "" : "not loaded in this isolate; loads on first request",
+            state: cache.has(m) ? "READY" : "UNAVAILABLE",
+            reason: cache.has(m) ? "" : "not loaded in this isolate; loads on first request",
           })),
         ),
       )

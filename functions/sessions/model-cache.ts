@@ -1,5 +1,6 @@
 /**
- * Live sessions per isolate, keyed by blob sha256 (two versions with the same bytes share one).
+ * Live sessions per isolate, keyed by blob sha256 and how the session is made (two versions with
+ * the same bytes share one, unless one of them prepacks its float32 weights: `maas push --prepack`).
  * Concurrent first requests share one load; a failed load is never cached; when the models'
  * memory (each manifest's memoryBytes estimate) would exceed the budget, the least recently used
  * sessions are released — before a new model loads, not after: onnxruntime-web's wasm memory never
@@ -10,6 +11,11 @@ import { unavailable } from "../errors.ts";
 import { memoryCharge, type Manifest } from "../registry/manifest.ts";
 import { runExclusive } from "./exclusive.ts";
 import type { LoadedModel } from "./load-model.ts";
+
+/** Sessions are shared by blob and by how they are made (load-model.ts: the manifest's prepackedBytes). */
+function sessionKey(manifest: Manifest): string {
+  return manifest.prepackedBytes === undefined ? manifest.sha256 : `${manifest.sha256}+prepacked`;
+}
 
 function releaseSession(model: LoadedModel | undefined): void {
   if (model) void runExclusive(() => model.session.release()).catch(() => undefined);
@@ -46,8 +52,9 @@ export class ModelCache {
     return this.#entries.size;
   }
 
-  has(sha256: string): boolean {
-    return this.#entries.get(sha256)?.model !== undefined;
+  /** Whether the manifest's session is live in this isolate. */
+  has(manifest: Manifest): boolean {
+    return this.#entries.get(sessionKey(manifest))?.model !== undefined;
   }
 
   /** A session for the manifest's blob; `load` runs only when no load is cached or in flight. */
@@ -60,15 +67,16 @@ export class ModelCache {
       );
     }
     const started = Date.now();
-    let entry = this.#entries.get(manifest.sha256);
+    const key = sessionKey(manifest);
+    let entry = this.#entries.get(key);
     const source: Lease["source"] = !entry ? "loaded" : entry.model ? "warm" : "joined";
     if (entry) {
-      this.#entries.delete(manifest.sha256);
-      this.#entries.set(manifest.sha256, entry);
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
     } else {
       this.#evictOverBudget(charge);
       entry = { chargedBytes: charge, loading: load(manifest), inUse: 0, evicted: false };
-      this.#entries.set(manifest.sha256, entry);
+      this.#entries.set(key, entry);
       const created = entry;
       created.loading.then(
         (model) => {
@@ -76,7 +84,7 @@ export class ModelCache {
           this.#evictOverBudget();
         },
         () => {
-          if (this.#entries.get(manifest.sha256) === created) this.#entries.delete(manifest.sha256);
+          if (this.#entries.get(key) === created) this.#entries.delete(key);
         },
       );
     }

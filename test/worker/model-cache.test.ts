@@ -40,6 +40,27 @@ describe("ModelCache", () => {
     again.release();
   });
 
+  it("two versions of the same bytes share a session, unless one prepacks its float32 weights and the other does not", async () => {
+    // The fixture as published (its small float32 weights prepacked), and as an older manifest without prepackedBytes.
+    const { prepackedBytes, ...withoutCopy } = manifests()[0];
+    expect(prepackedBytes).toBeGreaterThan(0);
+    const a: Manifest = { ...withoutCopy, version: "plain" };
+    const sameBytes: Manifest = { ...a, version: "plain-copy" };
+    const prepacked: Manifest = { ...a, version: "prepacked", prepackedBytes };
+    const cache = new ModelCache(64 * 1024 * 1024);
+    const { loads, load } = countingLoader();
+    const plain = await cache.acquire(a, load);
+    const shared = await cache.acquire(sameBytes, load);
+    expect(shared.model.session).toBe(plain.model.session);
+    expect(cache.has(prepacked)).toBe(false);
+    const own = await cache.acquire(prepacked, load);
+    expect(own.source).toBe("loaded");
+    expect(own.model.session).not.toBe(plain.model.session);
+    expect(loads).toEqual([a.name, a.name]);
+    expect(cache.size).toBe(2);
+    for (const lease of [plain, shared, own]) lease.release();
+  });
+
   it("evicts the least recently used session when over budget, and reloads it on demand", async () => {
     const [a, b, c] = manifests();
     // Room for two of these (equal-sized) models, not three: the budget counts what each is charged (memoryBytes).
@@ -49,9 +70,9 @@ describe("ModelCache", () => {
     (await cache.acquire(b, load)).release();
     (await cache.acquire(a, load)).release(); // a is now more recent than b
     (await cache.acquire(c, load)).release(); // over budget: b goes
-    expect(cache.has(a.sha256)).toBe(true);
-    expect(cache.has(b.sha256)).toBe(false);
-    expect(cache.has(c.sha256)).toBe(true);
+    expect(cache.has(a)).toBe(true);
+    expect(cache.has(b)).toBe(false);
+    expect(cache.has(c)).toBe(true);
     const lease = await cache.acquire(b, load);
     expect(lease.source).toBe("loaded");
     expect(loads).toEqual([a.name, b.name, c.name, b.name]);
@@ -64,7 +85,7 @@ describe("ModelCache", () => {
     const { load } = countingLoader();
     const held = await cache.acquire(a, load);
     (await cache.acquire(b, load)).release(); // evicts a from the cache while `held` still uses it
-    expect(cache.has(a.sha256)).toBe(false);
+    expect(cache.has(a)).toBe(false);
     const feeds = { x: new (await import("../../functions/ort/runtime.ts")).ort.Tensor("float32", new Float32Array(4), [1, 4]) };
     const outputs = await held.model.session.run(feeds);
     expect(outputs.probs.dims).toEqual([1, 3]);
@@ -86,8 +107,8 @@ describe("ModelCache", () => {
       return load(manifest);
     });
     expect(replacedStillRuns).toBe(false);
-    expect(cache.has(a.sha256)).toBe(false);
-    expect(cache.has(b.sha256)).toBe(true);
+    expect(cache.has(a)).toBe(false);
+    expect(cache.has(b)).toBe(true);
     expect(loads).toEqual([a.name, b.name]);
     second.release();
   });
