@@ -6,7 +6,8 @@
  * pays on workerd as the weights grow — CPU per batch-1 request with / without, raw workerd,
  * 5 alternating rounds: 10→64→3 MLP 1.01x, 1 MB 0.93x, 4 MB 0.89x, 16 MB 0.70x, 100 MB 0.63x
  * (its batch 1 was 25% slower with it in Node's onnxruntime-web, the measurement this was first
- * decided on). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES, or at any size
+ * decided on). The gain depends on the machine: on a later one, 12 MB 0.91x but 25 MB and 100 MB
+ * none (1.02x, 1.04x). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES, or at any size
  * when the publisher is asked to (`maas push --prepack`: a model with room in the isolate trades
  * memory for CPU): the publisher decides it (prepackedCopyBytes), charges the copy in the
  * manifest's memoryBytes (heap-estimate.ts) and records it there (`prepackedBytes`); the Worker
