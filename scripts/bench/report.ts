@@ -362,7 +362,8 @@ The peer is the Worker a developer writes from onnxruntime-web's and Hono's docu
 same workerd process with the same models. The Worker runs as deployed: an API key on every
 inference request (anonymous calls refused), the rate-limit bindings (an in-isolate counter with the
 binding's contract, limit out of the load's reach), the request log on, request ids, secure headers
-and Server-Timing. Before the load, both Workers' answers are checked against onnxruntime-node's.
+and Server-Timing. Before the load, the Workers' answers are checked against onnxruntime-node's (and the
+peer with our features, below, for having them).
 All are driven by autocannon on loopback${(results.config.rounds as number) > 1 ? `, the servers taking turns for ${results.config.rounds} rounds per scenario (the median round is reported)` : ""}.
 Models are MLPs: small = ${(results.config.small as number[]).join("→")}, large = ${(results.config.large as number[]).join("→")}
 (${((results.config.largeParameters as number) / 1e6).toFixed(1)}M parameters). The ping is \`GET /v2/health/live\` on the same workerd.
@@ -445,7 +446,8 @@ ${modesTable}
   which never shrinks).
 - Weight prepacking is on for quantized kernels, which need it for speed, and for fp32 MatMul/Gemm
   weights up to 16 MiB (a second copy, charged in the manifest's memoryBytes; 7-30% less CPU per
-  batch-1 request from 1 MB up); larger fp32 models are not prepacked
+  batch-1 request from 1 MB up on the machine this was decided on); larger fp32 models are
+  prepacked only when published with \`maas push --prepack\`, whose gain depends on the machine
   (\`functions/sessions/prepacking.ts\`).
 - The JS buffer is dropped once the session exists; the peak is about the model twice (JS buffer +
   ORT's tensors) plus onnxruntime-web's own start.
