@@ -142,7 +142,7 @@ export function openApiDocument(serverUrl: string): Json {
     paths: paths(),
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "an API key (maas keys create); optional when anonymous access is on" } },
-      schemas: componentSchemas,
+      schemas: componentSchemas(),
     },
   };
 }
