@@ -63,9 +63,12 @@ function row(results: BenchResults, scenario: string): LoadRow {
   return found;
 }
 
+/** Per request from throughput, µs: what `slower` costs over `faster` on the same workerd. */
+const perRequestUs = (slower: LoadResult, faster: LoadResult) => (1 / slower.requestsPerSecond - 1 / faster.requestsPerSecond) * 1e6;
+
 /** Time an inference request adds over a ping on the same single-threaded workerd, from throughput. */
 export function inferenceOverheadUs(results: BenchResults): number {
-  return (1 / row(results, "small MLP, batch 1").worker.requestsPerSecond - 1 / row(results, "ping").worker.requestsPerSecond) * 1e6;
+  return perRequestUs(row(results, "small MLP, batch 1").worker, row(results, "ping").worker);
 }
 
 /** Binary tensor data vs JSON on the same model and batch: throughput of each side, binary over JSON. */
@@ -87,11 +90,8 @@ const cpu = (l: LoadResult | undefined) => (l?.serverCpuUs === undefined ? "—"
 
 /** What the Worker's middleware costs per request: its ping vs a bare worker's, on the same workerd. */
 export function middlewareUs(results: BenchResults): number {
-  return (1 / row(results, "ping").worker.requestsPerSecond - 1 / results.bareWorkerdPing.requestsPerSecond) * 1e6;
+  return perRequestUs(row(results, "ping").worker, results.bareWorkerdPing);
 }
-
-/** Per request from throughput, µs: what `slower` costs over `faster` on the same workerd. */
-const perRequestUs = (slower: LoadResult, faster: LoadResult) => (1 / slower.requestsPerSecond - 1 / faster.requestsPerSecond) * 1e6;
 
 /**
  * The issue's bounds against what this runtime cannot go below with the same work: the features'

@@ -191,14 +191,19 @@ let featuresFloorPing: LoadResult | undefined;
 }
 
 step("cold starts and memory, one fresh process per model");
-// The Worker's memory baseline: the same workerd with the bundle's wasm compiled but none of its code run.
-const codeOnly: { startupMs: number; rssBytes: number }[] = [];
-for (let i = 0; i < 3; i++) {
-  const spawned = performance.now();
-  const server = await startWorker(WORKER_PORT, undefined, true);
-  codeOnly.push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
-  await server.stop();
+/** `times` fresh processes from `start`: each one's start-up (spawned → answering) and resident size then. */
+async function freshStarts(times: number, start: () => Promise<ServerProcess>): Promise<{ startupMs: number; rssBytes: number }[]> {
+  const starts: { startupMs: number; rssBytes: number }[] = [];
+  for (let i = 0; i < times; i++) {
+    const spawned = performance.now();
+    const server = await start();
+    starts.push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
+    await server.stop();
+  }
+  return starts;
 }
+// The Worker's memory baseline: the same workerd with the bundle's wasm compiled but none of its code run.
+const codeOnly = await freshStarts(3, () => startWorker(WORKER_PORT, undefined, true));
 let codeOnlyIsolate: IsolateMemory;
 {
   const server = await startWorker(WORKER_PORT, undefined, true, INSPECTOR_PORT);
@@ -209,13 +214,7 @@ let codeOnlyIsolate: IsolateMemory;
   }
 }
 // onnxruntime-web's start alone (the Worker's warm-up, nothing else): what ORT adds to the start-up.
-const ortStart: number[] = [];
-for (let i = 0; i < 3; i++) {
-  const spawned = performance.now();
-  const server = await startWorker(WORKER_PORT, undefined, false, undefined, undefined, false, ortStartBundleDir);
-  ortStart.push(performance.now() - spawned);
-  await server.stop();
-}
+const ortStart = await freshStarts(3, () => startWorker(WORKER_PORT, undefined, false, undefined, undefined, false, ortStartBundleDir));
 const workerdCodeOnly = {
   startupMs: Math.min(...codeOnly.map((c) => c.startupMs)),
   rssBytes: Math.min(...codeOnly.map((c) => c.rssBytes)),
@@ -275,7 +274,7 @@ const results: BenchResults = {
   bareWorkerdPing: bareWorkerdPing!,
   featuresFloorPing: featuresFloorPing!,
   workerdCodeOnly,
-  workerdOrtStart: { startupMs: Math.min(...ortStart) },
+  workerdOrtStart: { startupMs: Math.min(...ortStart.map((s) => s.startupMs)) },
   coldStarts,
   modelSwitch,
   ortModes,
