@@ -6,8 +6,8 @@
  * outputs (a graph input may override an initializer; an output's name is part of the model's
  * interface); the readers of a duplicate read the first of its kind instead. Values are unchanged.
  */
-import { subgraphsOf } from "../onnx/graph-walk.ts";
-import type { GraphProto, ModelProto, TensorProto } from "../onnx/model-io.ts";
+import { allGraphs } from "../onnx/graph-walk.ts";
+import type { ModelProto, TensorProto } from "../onnx/model-io.ts";
 
 /** Larger tensors are rarely repeated, and comparing them costs more than it saves. */
 const SMALL_BYTES = 64;
@@ -23,15 +23,11 @@ function identity(t: TensorProto): string | undefined {
 }
 
 /** Names read by any node inside a subgraph (at any depth), which may refer to the main graph's values. */
-function readInSubgraphs(graph: GraphProto): Set<string> {
+function readInSubgraphs(model: ModelProto): Set<string> {
   const names = new Set<string>();
-  const visit = (g: GraphProto): void => {
-    for (const node of g.node ?? []) {
-      for (const input of node.input ?? []) names.add(input);
-      for (const sub of subgraphsOf(node)) visit(sub.graph);
-    }
-  };
-  for (const node of graph.node ?? []) for (const sub of subgraphsOf(node)) visit(sub.graph);
+  for (const { graph, parent } of allGraphs(model)) {
+    if (parent) for (const node of graph.node ?? []) for (const input of node.input ?? []) names.add(input);
+  }
   return names;
 }
 
@@ -40,7 +36,7 @@ export function shareIdenticalConstants(model: ModelProto): number {
   const graph = model.graph;
   if (!graph?.initializer?.length) return 0;
   const fixed = new Set([...(graph.input ?? []), ...(graph.output ?? [])].map((v) => v.name ?? ""));
-  for (const name of readInSubgraphs(graph)) fixed.add(name);
+  for (const name of readInSubgraphs(model)) fixed.add(name);
   const firstOfKind = new Map<string, string>();
   const replacement = new Map<string, string>();
   const kept: TensorProto[] = [];
