@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
 import { isolateFit, isolateFitLine, overBudgetWarning } from "../registry/budget-check.ts";
+import type { Fp32Prepacking } from "../../functions/sessions/prepacking.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { checkName, publishModel, type PublishStep } from "../registry/publish.ts";
 import { asUserErrors, formatBytes } from "../registry/user-errors.ts";
@@ -76,6 +77,7 @@ export async function main(args: string[]): Promise<void> {
     if (values.version !== undefined) checkName("version", values.version);
     for (const alias of values.alias ?? []) checkName("alias", alias);
   });
+  const prepacking: Fp32Prepacking = values.prepack ? "always" : "auto";
   const started = performance.now();
   let where = "";
   let cpuError: string | undefined;
@@ -91,7 +93,7 @@ export async function main(args: string[]): Promise<void> {
           aliases: values.alias,
           quantization: values.quantization,
           measureCpu: { onError: (message) => (cpuError = message) },
-          fp32Prepacking: values.prepack ? "always" : "auto",
+          fp32Prepacking: prepacking,
           onStep: pauseIfAsked,
         });
       } catch (error) {
@@ -108,6 +110,7 @@ export async function main(args: string[]): Promise<void> {
   const warnings = [warning, cpuWarning, cpuNote].filter((w): w is string => w !== undefined);
   for (const line of warnings) process.stderr.write(`maas push: ${line}\n`);
   if (values.json) {
+    const fit = isolateFit(manifest, prepacking);
     const summary = {
       name: manifest.name,
       version: manifest.version,
@@ -123,8 +126,8 @@ export async function main(args: string[]): Promise<void> {
       overBudget: warning !== undefined,
       cpuMsBatch1: manifest.cpu?.batch1Ms ?? null,
       overFreePlanCpu: cpuWarning !== undefined,
-      isolatePeakBytes: isolateFit(manifest).peakBytes,
-      largestFittingFileBytes: isolateFit(manifest).largestFileBytes,
+      isolatePeakBytes: fit.peakBytes,
+      largestFittingFileBytes: fit.largestFileBytes,
       warnings,
       seconds,
     };
@@ -137,6 +140,6 @@ export async function main(args: string[]): Promise<void> {
   const moved = result.aliasesMoved.length ? `; ${result.aliasesMoved.map((a) => a.alias).join(", ")} -> ${manifest.version}` : "";
   process.stdout.write(
     `published ${manifest.name} version ${manifest.version}${version}: ${formatBytes(manifest.bytes)}${compression}${cpu}, sha256 ${manifest.sha256.slice(0, 12)}, ${blob}${moved} (${seconds.toFixed(1)} s, ${where})\n` +
-      `  ${isolateFitLine(manifest)}\n`,
+      `  ${isolateFitLine(manifest, prepacking)}\n`,
   );
 }

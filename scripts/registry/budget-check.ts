@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_MODEL_CACHE_BUDGET_MB } from "../../functions/settings.ts";
 import { memoryCharge, type Manifest } from "../../functions/registry/manifest.ts";
+import type { Fp32Prepacking } from "../../functions/sessions/prepacking.ts";
 import { WRANGLER_CONFIG } from "./paths.ts";
 
 const MIB = 1024 * 1024;
@@ -49,19 +50,24 @@ export interface IsolateFit {
   fits: boolean;
 }
 
-export function isolateFit(manifest: Manifest): IsolateFit {
-  // Larger files are not prepacked (prepacking.ts): the extrapolation leaves the copy out.
-  const perFileByte = (manifest.bytes + memoryCharge(manifest) - (manifest.prepackedBytes ?? 0)) / manifest.bytes;
+/**
+ * `prepacking`: how the file was pushed. By default larger files are not prepacked (prepacking.ts),
+ * so the extrapolation leaves the copy out; pushed with --prepack ("always"), a larger file's
+ * weights would be copied too.
+ */
+export function isolateFit(manifest: Manifest, prepacking: Fp32Prepacking = "auto"): IsolateFit {
+  const copyPerFile = prepacking === "always" ? 0 : (manifest.prepackedBytes ?? 0);
+  const perFileByte = (manifest.bytes + memoryCharge(manifest) - copyPerFile) / manifest.bytes;
   const peakBytes = ORT_BASE_BYTES + manifest.bytes + memoryCharge(manifest);
   return { peakBytes, largestFileBytes: Math.floor((ISOLATE_LIMIT_BYTES - ORT_BASE_BYTES) / perFileByte), fits: peakBytes <= ISOLATE_LIMIT_BYTES };
 }
 
 /** One line: whether the model fits a 128 MB isolate, and the largest file stored like it that does. */
-export function isolateFitLine(manifest: Manifest): string {
-  const fit = isolateFit(manifest);
-  const stored = manifest.quantization ?? "as this one";
+export function isolateFitLine(manifest: Manifest, prepacking: Fp32Prepacking = "auto"): string {
+  const fit = isolateFit(manifest, prepacking);
+  const stored = (manifest.quantization ? `as ${manifest.quantization}` : "as this one") + (prepacking === "always" ? " and pushed with --prepack" : "");
   return (
     `${fit.fits ? "fits" : "does not fit"} a 128 MB isolate: ~${(fit.peakBytes / MIB).toFixed(0)} MiB at its peak while loading ` +
-    `(onnxruntime-web's ~${ORT_BASE_BYTES / MIB} MiB + the file + its weights in ORT); files stored ${stored === "as this one" ? stored : `as ${stored}`} fit up to ~${(fit.largestFileBytes / 1e6).toFixed(0)} MB`
+    `(onnxruntime-web's ~${ORT_BASE_BYTES / MIB} MiB + the file + its weights in ORT); files stored ${stored} fit up to ~${(fit.largestFileBytes / 1e6).toFixed(0)} MB`
   );
 }

@@ -63,6 +63,14 @@ describe("maas push and the Worker's memory budget", () => {
     expect(prepacked.prepackedBytes).toBeLessThan(weightBytes + 4096); // the weights, not the whole file's other bytes
     expect(prepacked.memoryBytes).toBe(prepacked.bytes + prepacked.prepackedBytes);
     expect(prepacked.isolatePeakBytes).toBe(plain.isolatePeakBytes + prepacked.prepackedBytes);
+    // The largest file that fits, stored the same way: without --prepack a file and ORT's copy of
+    // its weights (2 bytes per file byte); with it, the prepacked copy too (~3) — for larger files as well.
+    const MiB = 1024 * 1024;
+    expect(plain.largestFittingFileBytes).toBe(Math.floor((103 * MiB) / 2));
+    expect(prepacked.largestFittingFileBytes).toBe(Math.floor((103 * MiB * prepacked.bytes) / (prepacked.bytes + prepacked.memoryBytes)));
+    expect(prepacked.largestFittingFileBytes).toBeLessThan((103 * MiB) / 2.9);
+    const text = await runOk(["push", files.wide, "--name", "wide-fp32", "--version", "3", "--prepack"], env);
+    expect(text.stdout).toContain(`files stored as this one and pushed with --prepack fit up to ~${(prepacked.largestFittingFileBytes / 1e6).toFixed(0)} MB`);
   }, 120_000);
 
   it("reads MODEL_CACHE_BUDGET_MB from wrangler.toml's [vars], else the Worker's default", () => {
