@@ -78,8 +78,17 @@ function fusedQdqWeights(nodes: readonly GraphNode[]): Set<string> {
   return fused;
 }
 
-/** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size), published with `prepacking`. */
-export function estimateHeapBytes(bytes: Uint8Array, prepacking: Fp32Prepacking = "auto"): number {
+/** What the publisher writes into a manifest for a file: memoryBytes, and prepackedBytes where the Worker prepacks float32 weights. */
+export interface MemoryEstimate {
+  memoryBytes: number;
+  prepackedBytes?: number;
+}
+
+/**
+ * The estimate and the prepacking decision from one reading of the graph, for a file published
+ * with `prepacking` (the copy is charged in memoryBytes exactly when the session will make it).
+ */
+export function estimateMemory(bytes: Uint8Array, prepacking: Fp32Prepacking = "auto"): MemoryEstimate {
   const nodes = [...mainGraphNodes(bytes)];
   const readers = readersByName(nodes);
   const fused = fusedQdqWeights(nodes);
@@ -95,6 +104,14 @@ export function estimateHeapBytes(bytes: Uint8Array, prepacking: Fp32Prepacking 
     if (isFp32MatMulWeight(dataType, readers.get(name))) fp32MatMulWeights += storedBytes;
   }
   const castExtra = castFp16.reduce((sum, v) => sum + v, 0) + largest(castFp16, 1);
-  const prepacked = prepackingPays(new Set(nodes.map((n) => n.opType)), fp32PrepackPays(fp32MatMulWeights, prepacking)) ? fp32MatMulWeights : 0;
-  return bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra + prepacked;
+  const fp32Prepacked = fp32PrepackPays(fp32MatMulWeights, prepacking);
+  // With prepacking on (for quantized kernels, or float32 weights by the policy) ORT copies every float32 MatMul/Gemm weight.
+  const copied = prepackingPays(new Set(nodes.map((n) => n.opType)), fp32Prepacked) ? fp32MatMulWeights : 0;
+  const memoryBytes = bytes.length + largest(dequantizedFp32, 2) + largest(nbitsFp32, 1) + castExtra + copied;
+  return fp32Prepacked ? { memoryBytes, prepackedBytes: fp32MatMulWeights } : { memoryBytes };
+}
+
+/** Estimated bytes of onnxruntime-web's memory for this ONNX file (at least its size), published with `prepacking`. */
+export function estimateHeapBytes(bytes: Uint8Array, prepacking: Fp32Prepacking = "auto"): number {
+  return estimateMemory(bytes, prepacking).memoryBytes;
 }

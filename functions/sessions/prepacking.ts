@@ -9,9 +9,9 @@
  * decided on). The gain depends on the machine: on a later one, 12 MB 0.91x but 25 MB and 100 MB
  * none (1.02x, 1.04x). So float32 weights are prepacked up to PREPACK_FP32_LIMIT_BYTES, or at any size
  * when the publisher is asked to (`maas push --prepack`: a model with room in the isolate trades
- * memory for CPU): the publisher decides it (prepackedCopyBytes), charges the copy in the
- * manifest's memoryBytes (heap-estimate.ts) and records it there (`prepackedBytes`); the Worker
- * prepacks float32 weights only for a manifest that has it.
+ * memory for CPU): the publisher decides it, charges the copy in the manifest's memoryBytes and
+ * records it there (`prepackedBytes`), all in one reading (heap-estimate.ts, estimateMemory); the
+ * Worker prepacks float32 weights only for a manifest that has it.
  * Where the copy fits: with ORT's ~25 MiB base B, a model of m bytes peaks at B + 3m while loading
  * (blob, weights, copy), within 2 × (B + m) — the serving-cost issue's memory goal — for m ≤ B.
  */
@@ -58,22 +58,9 @@ export function fp32MatMulWeightBytes(bytes: Uint8Array): number {
   return total;
 }
 
-/**
- * The publisher's decision for a file: the bytes of the copy when its float32 MatMul/Gemm weights
- * are to be prepacked (the manifest's prepackedBytes), else undefined.
- */
-export function prepackedCopyBytes(bytes: Uint8Array, policy: Fp32Prepacking = "auto"): number | undefined {
-  try {
-    const copy = fp32MatMulWeightBytes(bytes);
-    return fp32PrepackPays(copy, policy) ? copy : undefined;
-  } catch {
-    return undefined; // not readable here: ORT reports what is wrong
-  }
-}
-
-/** prepackedCopyBytes(bytes) !== undefined: how the Worker runs this file once it is published. */
+/** Whether the Worker prepacks this file's float32 weights once it is published by default (heap-estimate.ts decides it for the publisher). */
 export function prepackFp32(bytes: Uint8Array): boolean {
-  return prepackedCopyBytes(bytes) !== undefined;
+  return fp32PrepackPays(fp32MatMulWeightBytes(bytes));
 }
 
 /**

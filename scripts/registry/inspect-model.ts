@@ -9,8 +9,8 @@ import * as ort from "onnxruntime-node";
 import { z } from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
-import { estimateHeapBytes } from "../../functions/sessions/heap-estimate.ts";
-import { prepackedCopyBytes, type Fp32Prepacking } from "../../functions/sessions/prepacking.ts";
+import { estimateMemory } from "../../functions/sessions/heap-estimate.ts";
+import type { Fp32Prepacking } from "../../functions/sessions/prepacking.ts";
 import { decodeModel, readMetadata } from "../../training/onnx/model-io.ts";
 import { quantizationOf, readCompression } from "../../shared/compression-record.ts";
 import { measureBatch1Cpu } from "./measure-cpu.ts";
@@ -124,14 +124,15 @@ async function cpuExtras(bytes: Uint8Array, inputs: TensorSpec[], prepackFp32: b
 
 export async function manifestFor(bytes: Uint8Array, options: ManifestOptions): Promise<Manifest> {
   const description = await describeOnnx(bytes);
-  const prepackedBytes = prepackedCopyBytes(bytes, options.fp32Prepacking);
+  // One decision for the manifest's memoryBytes, prepackedBytes and the CPU measurement.
+  const { memoryBytes, prepackedBytes } = estimateMemory(bytes, options.fp32Prepacking);
   const parsed = manifestSchema.safeParse({
     schemaVersion: 1,
     name: options.name,
     version: options.version,
     sha256: sha256Hex(bytes),
     bytes: bytes.byteLength,
-    memoryBytes: estimateHeapBytes(bytes, options.fp32Prepacking),
+    memoryBytes,
     ...(prepackedBytes !== undefined ? { prepackedBytes } : {}),
     ...(await cpuExtras(bytes, description.inputs, prepackedBytes !== undefined, options)),
     platform: "onnx",
