@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
+import { answerJson } from "./http/answer.ts";
 import { requestBodyLimit } from "./http/body-size.ts";
 import { everyRequest } from "./http/every-request.ts";
 import { answerWrongMethods } from "./http/method-not-allowed.ts";
@@ -39,13 +40,13 @@ const routes = app.route("/", health).route("/", models).route("/", inference).r
 export type AppType = typeof routes;
 answerWrongMethods(app);
 
-app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+app.notFound((c) => answerJson(c, { error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
 
 app.onError((error, c) => {
-  if (error instanceof HttpError) return c.json({ error: error.message }, error.status, error.headers);
-  if (error instanceof HTTPException) return c.json({ error: error.message || "request rejected" }, error.status);
+  if (error instanceof HttpError) return answerJson(c, { error: error.message }, error.status, error.headers);
+  if (error instanceof HTTPException) return answerJson(c, { error: error.message || "request rejected" }, error.status);
   console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error).stack }));
-  return c.json({ error: "internal error" }, 500);
+  return answerJson(c, { error: "internal error" }, 500);
 });
 
 export default app;

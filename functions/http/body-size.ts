@@ -11,11 +11,12 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.ts";
 import { perSettings } from "../per-settings.ts";
+import { answerJson } from "./answer.ts";
 
 /** Bytes past the limit read (and discarded) so that the client gets the 413; beyond it, the answer goes out anyway. */
 export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
-const tooLarge = (c: Context, maxBytes: number) => c.json({ error: `request body is larger than ${maxBytes} bytes` }, 413);
+const tooLarge = (c: Context, maxBytes: number) => answerJson(c, { error: `request body is larger than ${maxBytes} bytes` }, 413);
 
 /** Reads the rest of a body, discarding it, up to `limit` bytes. */
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {

@@ -3,14 +3,16 @@
  * REQUEST_LOG) the JSON log line, in one layer. Hono's timing() and secureHeaders() do the first
  * two at a measurable cost on workerd (issue 17: ~8 and ~17 µs per request), so they are done here
  * the same way more cheaply; the parts keep their own modules (server-timing.ts,
- * ../security/secure-headers.ts, ../request-log.ts). The request id is Hono's requestId(), which
- * runs before this.
+ * ../security/secure-headers.ts, ../request-log.ts). Answers made by answer.ts carry the security
+ * headers from their template already; others get them set here. The request id is Hono's
+ * requestId(), which runs before this.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { perSettings } from "../per-settings.ts";
 import { logLine } from "../request-log.ts";
 import { setSecureHeaders } from "../security/secure-headers.ts";
+import { hasSecureHeaders } from "./answer.ts";
 import { serverTimingValue, startServerTiming } from "./server-timing.ts";
 
 function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<AppEnv> {
@@ -19,9 +21,9 @@ function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<Ap
     const serverTiming = startServerTiming(c);
     await next();
     const timing = serverTimingValue(serverTiming);
-    const headers = c.res.headers;
-    headers.append("Server-Timing", timing);
-    setSecureHeaders(headers);
+    const res = c.res;
+    res.headers.append("Server-Timing", timing);
+    if (!hasSecureHeaders(res)) setSecureHeaders(res.headers);
     if (log === "all" || (log === "errors" && c.res.status >= 400)) console.log(logLine(c, started, timing));
   };
 }

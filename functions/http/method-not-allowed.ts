@@ -5,6 +5,7 @@
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { answerJson } from "./answer.ts";
 
 export function answerWrongMethods(app: Hono<AppEnv>): void {
   const methodsByPath = new Map<string, Set<string>>();
@@ -19,6 +20,6 @@ export function answerWrongMethods(app: Hono<AppEnv>): void {
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods].sort().join(", ");
     const headers = { Allow: allow };
-    app.all(path, (c) => c.json({ error: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` }, 405, headers));
+    app.all(path, (c) => answerJson(c, { error: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` }, 405, headers));
   }
 }

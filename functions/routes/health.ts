@@ -1,12 +1,13 @@
 /** Server-level endpoints of the Open Inference Protocol v2. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { answerJson } from "../http/answer.ts";
 
 export const SERVER_NAME = "edge-maas";
 export const SERVER_VERSION = "0.1.0";
 
 export const health = new Hono<AppEnv>()
-  .get("/v2/health/live", (c) => c.json({ live: true }))
+  .get("/v2/health/live", (c) => answerJson(c, { live: true }))
   // Ready once the isolate runs: models load on demand, and per-model readiness has its own endpoint.
-  .get("/v2/health/ready", (c) => c.json({ ready: true }))
-  .get("/v2", (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));
+  .get("/v2/health/ready", (c) => answerJson(c, { ready: true }))
+  .get("/v2", (c) => answerJson(c, { name: SERVER_NAME, version: SERVER_VERSION, extensions: ["model_repository", "binary_tensor_data"] }));

@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { answer } from "../http/answer.ts";
 import { outputJson } from "../inference/outputs.ts";
 import { findManifest, infer } from "../inference/run.ts";
 import {
@@ -38,9 +39,9 @@ async function handleInfer(c: Context<AppEnv>, name: string, version: string | u
     return outputJson(name, tensor, bytes.byteLength);
   });
   const header = `${head}${entries.join(",")}]}`;
-  if (binary.length === 0) return c.body(header, 200, { "Content-Type": "application/json" });
+  if (binary.length === 0) return answer(c, header, 200, "application/json");
   const { body, headerLength } = binaryBody(header, binary);
-  return c.body(body, 200, { "Content-Type": "application/octet-stream", [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) });
+  return answer(c, body, 200, "application/octet-stream", { [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) });
 }
 
 export const inference = new Hono<AppEnv>()

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { answerJson } from "../http/answer.ts";
 import { openApiDocument } from "../openapi/document.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
 import { parseWith } from "../protocol/v2-request.ts";
@@ -14,5 +15,5 @@ import { SERVER_NAME, SERVER_VERSION } from "./health.ts";
 
 export const ui = new Hono<AppEnv>()
   .get("/", (c) => c.html(playgroundPage(SERVER_NAME, SERVER_VERSION)))
-  .get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin)))
-  .post("/ui/charts", async (c) => c.json(renderCharts(parseWith(chartsRequestSchema, await readJsonBody(c), "charts request"))));
+  .get("/openapi.json", (c) => answerJson(c, openApiDocument(new URL(c.req.url).origin)))
+  .post("/ui/charts", async (c) => answerJson(c, renderCharts(parseWith(chartsRequestSchema, await readJsonBody(c), "charts request"))));

@@ -11,6 +11,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { badRequest, HttpError, notFound } from "../errors.ts";
+import { answerJson } from "../http/answer.ts";
 import { checkTensorLimits } from "../inference/limits.ts";
 import { findManifest, infer, type InferenceResult } from "../inference/run.ts";
 import { isolateState } from "../isolate.ts";
@@ -60,7 +61,7 @@ function schemaAnswer(c: Context<AppEnv>, request: PredictRequest, manifest: Man
   const body: Record<string, unknown> = request.format === "row" ? { predictions: answers } : { outputs: answerColumns(schema, answers) };
   if (encoded?.adjustments) body.adjustments = encoded.adjustments;
   body.model_version = manifest.version;
-  return c.json(body);
+  return answerJson(c, body);
 }
 
 /** Raw records → the trainer's feature encoding → the model. */
@@ -92,26 +93,26 @@ async function predict(c: Context<AppEnv>, name: string, version: string | undef
     }
     const result = await infer(c, manifest, rowInputs(instances, manifest.inputs, maxJsonDepth));
     if (schema) return schemaAnswer(c, request, manifest, schema, result);
-    return c.json({ predictions: rowPredictions(result.outputs, instances.length), model_version: manifest.version });
+    return answerJson(c, { predictions: rowPredictions(result.outputs, instances.length), model_version: manifest.version });
   }
   if (schema && isPlainObject(value) && !namesInputs(value, manifest.inputs, featureNames(schema))) {
     return predictRecords(c, request, manifest, schema, columnRecords(value));
   }
   const result = await infer(c, manifest, columnInputs(value, manifest.inputs, maxJsonDepth));
   if (schema) return schemaAnswer(c, request, manifest, schema, result);
-  return c.json({ outputs: columnOutputs(result.outputs), model_version: manifest.version });
+  return answerJson(c, { outputs: columnOutputs(result.outputs), model_version: manifest.version });
 }
 
 async function status(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
   if (version === undefined) {
     await findManifest(c, name, undefined); // the model must exist (and the caller may see it)
-    return c.json(modelStatus((await listManifests(c.env.MODELS, name)).map((m) => m.version)));
+    return answerJson(c, modelStatus((await listManifests(c.env.MODELS, name)).map((m) => m.version)));
   }
-  return c.json(modelStatus([(await findManifest(c, name, version, pick)).version]));
+  return answerJson(c, modelStatus([(await findManifest(c, name, version, pick)).version]));
 }
 
 async function metadata(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
-  return c.json(modelMetadata(await findManifest(c, name, version, pick)));
+  return answerJson(c, modelMetadata(await findManifest(c, name, version, pick)));
 }
 
 // One param name per position (`:name`, then `:version` for versions and labels alike) keeps Hono on

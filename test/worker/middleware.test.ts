@@ -42,11 +42,38 @@ describe("secure headers", () => {
     expect(added).toBeGreaterThanOrEqual(10);
   });
 
-  it("the Worker's responses carry every one of them", async () => {
+  it("the Worker's responses carry every one of them, with a request id: answers from a template (functions/http/answer.ts) and the others alike", async () => {
     const expected = (await appWith(honoSecureHeaders()).request("/ok")).headers;
     const plain = new Set((await new Hono().get("/ok", (c) => c.json({ ok: true })).request("/ok")).headers.keys());
-    const worker = (await call("/v2/health/live")).headers;
-    for (const [name, value] of expected) if (!plain.has(name)) expect(worker.get(name), name).toBe(value);
+    const secure = [...expected].filter(([name]) => !plain.has(name));
+    expect(secure.length).toBeGreaterThanOrEqual(10);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    // Each request is made in turn: none is left running into the next test when one fails.
+    const cases: [string, () => Promise<Response>, number, string][] = [
+      ["health (a template answer)", () => call("/v2/health/live"), 200, "application/json"],
+      ["an unknown route (notFound)", () => call("/v2/nowhere"), 404, "application/json"],
+      ["an unknown model (an HttpError through onError)", () => call("/v2/models/no-such-model"), 404, "application/json"],
+      ["a malformed body (an HttpError through onError)", () => call("/v2/models/no-such-model/infer", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }), 400, "application/json"],
+      ["a wrong method (405 with Allow)", () => call("/v2/health/live", { method: "DELETE" }), 405, "application/json"],
+      ["the playground page (Hono's c.html)", () => call("/"), 200, "text/html; charset=UTF-8"],
+      ["HEAD of a template answer", () => call("/v2/health/live", { method: "HEAD" }), 200, "application/json"],
+    ];
+    const ids = new Set<string>();
+    for (const [what, request, status, contentType] of cases) {
+      const response = await request();
+      await response.arrayBuffer();
+      expect(response.status, what).toBe(status);
+      expect(response.headers.get("Content-Type"), what).toBe(contentType);
+      for (const [name, value] of secure) expect(response.headers.get(name), `${what}: ${name}`).toBe(value);
+      expect(response.headers.get("X-Request-Id"), what).toMatch(uuid);
+      ids.add(response.headers.get("X-Request-Id")!);
+      expect(response.headers.get("Server-Timing"), what).toMatch(/total;dur=[\d.]+;desc="Total Response Time"$/);
+    }
+    expect(ids.size).toBe(cases.length); // one id per request
+    // A caller's own valid id is kept (Hono's requestId()), on a template answer too.
+    expect((await call("/v2/health/live", { headers: { "X-Request-Id": "trace-42" } })).headers.get("X-Request-Id")).toBe("trace-42");
+    // The 405 keeps its Allow header next to the template's.
+    expect((await call("/v2/health/live", { method: "DELETE" })).headers.get("Allow")).toBe("GET, HEAD");
   });
 });
 
