@@ -270,7 +270,8 @@ function floorsSection(results: BenchResults): string {
 What the deployed features and onnxruntime-web cost by themselves on this workerd, measured beside the
 Worker: the **features' floor** is a worker written directly against the runtime that adds to every
 answer what ours adds — a request id, Server-Timing, the same security headers and the same JSON log
-line (\`scripts/bench/features-floor.ts\`); the **peer with the same features** is the peer above with
+line, each the cheapest way known on workerd (the headers copied from a template Response, as the
+Worker's \`functions/http/answer.ts\` does; \`scripts/bench/features-floor.ts\`); the **peer with the same features** is the peer above with
 Hono's own middleware for them (\`requestId()\`, \`timing()\`, \`secureHeaders()\`, \`bearerAuth()\`, the
 rate-limit binding and a log line; \`scripts/bench/peer-features-worker/\`), its answers and features
 checked before the load like ours; **onnxruntime-web's own start** is a worker that only runs our
