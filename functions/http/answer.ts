@@ -17,7 +17,7 @@ import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { JSONParsed } from "hono/utils/types";
 import type { AppEnv } from "../app-env.ts";
-import { SECURE_HEADER_NAMES, SECURE_HEADER_VALUES } from "../security/secure-headers.ts";
+import { setSecureHeaders } from "../security/secure-headers.ts";
 
 /** One template per status and content type: a handful per isolate. */
 const templates = new Map<string, Response>();
@@ -29,7 +29,7 @@ function template(status: ContentfulStatusCode, contentType: string): Response {
   let found = templates.get(key);
   if (!found) {
     const headers = new Headers({ "Content-Type": contentType });
-    for (let i = 0; i < SECURE_HEADER_NAMES.length; i++) headers.set(SECURE_HEADER_NAMES[i], SECURE_HEADER_VALUES[i]);
+    setSecureHeaders(headers);
     templates.set(key, (found = new Response(null, { status, headers })));
   }
   return found;

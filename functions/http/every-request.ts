@@ -24,7 +24,7 @@ function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<Ap
     const res = c.res;
     res.headers.append("Server-Timing", timing);
     if (!hasSecureHeaders(res)) setSecureHeaders(res.headers);
-    if (log === "all" || (log === "errors" && c.res.status >= 400)) console.log(logLine(c, started, timing));
+    if (log === "all" || (log === "errors" && res.status >= 400)) console.log(logLine(c, started, timing));
   };
 }
 
