@@ -8,6 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../functions/env.ts";
 import worker from "../../functions/index.ts";
+import { inOneRateWindow } from "./rate-window.ts";
 
 const testEnv = env as unknown as Env & { TEST_RATE_LIMIT_TIGHT: RateLimit };
 
@@ -66,6 +67,7 @@ describe("POST /ui/charts", () => {
   });
 
   it("is rate-limited like the API: per IP without a key, per key with one", async () => {
+    await inOneRateWindow();
     const request = { history: [{ trainLoss: 1 }, { trainLoss: 0.5 }] };
     const byIp = { RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];

@@ -11,6 +11,7 @@ import { generateApiKey } from "../../functions/security/api-keys.ts";
 import { writeManifest, moveAlias } from "../../functions/registry/store.ts";
 import { maxAbsDiff } from "./http.ts";
 import { seedRegistry } from "./seed.ts";
+import { inOneRateWindow } from "./rate-window.ts";
 
 const testEnv = env as unknown as Env & { TEST_RATE_LIMIT_TIGHT: RateLimit };
 
@@ -120,6 +121,7 @@ describe("API keys", () => {
 
 describe("rate limits", () => {
   it("a key over its tier's limit gets 429 with Retry-After", async () => {
+    await inOneRateWindow();
     const vars = { ...keyed, RATE_LIMIT_TIGHT: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     let last;
@@ -135,6 +137,7 @@ describe("rate limits", () => {
   });
 
   it("a key without a tier is limited by RATE_LIMIT_KEY, per key", async () => {
+    await inOneRateWindow();
     const vars = { ...keyed, RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${plain}` }))).status);
@@ -143,6 +146,7 @@ describe("rate limits", () => {
   });
 
   it("a key whose tier has no binding falls back to RATE_LIMIT_KEY; with neither bound there is no limit", async () => {
+    await inOneRateWindow();
     const gold = { ...PLAIN, name: "gold-without-binding", tier: "GOLD" };
     const vars = { ...keyed, API_KEYS: JSON.stringify([gold]), RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
@@ -153,6 +157,7 @@ describe("rate limits", () => {
   });
 
   it("anonymous callers without CF-Connecting-IP (a local server) share one bucket", async () => {
+    await inOneRateWindow();
     const vars = { ALLOW_ANONYMOUS: "true", RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit())).status);
@@ -162,6 +167,7 @@ describe("rate limits", () => {
   });
 
   it("anonymous callers are limited per IP", async () => {
+    await inOneRateWindow();
     const vars = { ALLOW_ANONYMOUS: "true", RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
     const from = (ip: string) => fetchWith(vars, "/v2/models/mlp/infer", inferInit({ "CF-Connecting-IP": ip }));
     const statuses = [];
