@@ -4,7 +4,7 @@
  * `maas push` lifts it into the version's manifest (`compression`). One definition for the writers
  * (scripts/commands), the publisher and the Worker's model card.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const COMPRESSION_KEY = "maas.compression";
 

@@ -3,7 +3,7 @@
  * zod schemas the Worker validates with (z.toJSONSchema), so the document cannot drift from them;
  * response shapes the routes build by hand are written here once.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { featureSchemaSchema } from "../registry/feature-schema.ts";
 import { DATATYPES, tensorSpecSchema } from "../registry/manifest.ts";
 import { recordParameters } from "../protocol/v1-request.ts";

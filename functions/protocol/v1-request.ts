@@ -5,7 +5,7 @@
  * an optional `signature_name`. Ours adds `parameters`, the rules for raw records (see
  * functions/registry/record-encoding.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest } from "../errors.ts";
 import { RECORD_RULES, type RecordRules } from "../registry/record-encoding.ts";
 import type { TensorSpec } from "../registry/manifest.ts";

@@ -1,5 +1,5 @@
 /** The Open Inference Protocol v2 inference request body, validated with zod. */
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest } from "../errors.ts";
 
 // Parameters of the binary tensor data extension (Triton's HTTP binary data extension, which KServe

@@ -8,7 +8,7 @@
  *
  * Pure TypeScript (no Node APIs): it runs inside the Worker too.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FeatureSchemaError } from "./record-values.ts";
 
 export { categoryKey, FeatureSchemaError, isMissing, MISSING_STRINGS, toNumber } from "./record-values.ts";

@@ -2,7 +2,7 @@
  * The records of the registry: a version's manifest and an alias. One definition, used by the
  * Worker (reading) and by the publisher (writing); both validate with these zod schemas.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { compressionRecordSchema } from "../../shared/compression-record.ts";
 import { NAME_PATTERN, SHA256_PATTERN } from "./layout.ts";
 

@@ -1,6 +1,6 @@
 /** Model metadata, readiness and repository listings (v2), plus a listing for humans. */
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { answerJson } from "../http/answer.ts";
 import { findManifest, withSession } from "../inference/run.ts";

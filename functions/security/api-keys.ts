@@ -9,7 +9,7 @@
  * random bytes, so a plain SHA-256 is enough (no slow password hash needed). `maas keys create`
  * makes a key and prints its entry. Shared by the Worker and the CLI.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const API_KEY_PREFIX = "maas_";
 const HASH_PREFIX = "sha256:";

@@ -3,7 +3,7 @@
  * (shared/charts.ts). The page reads the data from the public metadata endpoint and posts
  * it here, so this renders only what the caller sends: no model access, nothing to authorize.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { confusionMatrixChart, lineChart } from "../../shared/charts.ts";
 
 const MAX_EPOCHS = 10_000;

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
-import { z } from "zod";
+import * as z from "zod";
 import { DATATYPE_OF } from "../../functions/protocol/datatypes.ts";
 import { manifestSchema, type Manifest, type TensorSpec } from "../../functions/registry/manifest.ts";
 import { estimateMemory } from "../../functions/sessions/heap-estimate.ts";

@@ -2,7 +2,7 @@
  * Reads back a model this trainer exported: schema, architecture, weights and preprocessing —
  * what `prune --finetune` and `distill` need to continue training or to encode data the same way.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseFeatureSchema, type FeatureSchema } from "../../functions/registry/feature-schema.ts";
 import { readFloatTensor, readMetadata, type ModelProto } from "../onnx/model-io.ts";
 import type { Preprocessing } from "../data/preprocess.ts";
