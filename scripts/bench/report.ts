@@ -282,6 +282,13 @@ ${table(["figure", "bound", "measured", "within it"], floors.map((g) => [g.goal,
 `;
 }
 
+/** Where the load runs' processes ran (scripts/bench/cpu-pinning.ts), as one sentence for the setup paragraph. */
+function loadRunCpusSentence(cpus: unknown): string {
+  if (typeof cpus !== "object" || cpus === null) return " Nothing was pinned to a core.";
+  const { workerd, loadGenerator } = cpus as { workerd: string; loadGenerator: string };
+  return ` During the load runs workerd (the Worker and both peers) ran on CPU ${workerd} and the load generator on CPU ${loadGenerator}; Node kept every core.`;
+}
+
 /** docs/performance.md: ratios from one run (absolute times depend on the machine; see bench/results.json). */
 export function performanceMarkdown(results: BenchResults): string {
   const ping = row(results, "ping").worker.requestsPerSecond;
@@ -368,7 +375,7 @@ inference request (anonymous calls refused), the rate-limit bindings (an in-isol
 binding's contract, limit out of the load's reach), the request log on, request ids, secure headers
 and Server-Timing. Before the load, the Workers' answers are checked against onnxruntime-node's (and the
 peer with our features, below, for having them).
-All are driven by autocannon on loopback${(results.config.rounds as number) > 1 ? `, the servers taking turns for ${results.config.rounds} rounds per scenario (the median round is reported)` : ""}.
+All are driven by autocannon on loopback${(results.config.rounds as number) > 1 ? `, the servers taking turns for ${results.config.rounds} rounds per scenario (the median round is reported)` : ""}.${loadRunCpusSentence(results.config.loadRunCpus)}
 Models are MLPs: small = ${(results.config.small as number[]).join("→")}, large = ${(results.config.large as number[]).join("→")}
 (${((results.config.largeParameters as number) / 1e6).toFixed(1)}M parameters). The ping is \`GET /v2/health/live\` on the same workerd.
 

@@ -25,6 +25,7 @@ import { checkPeerAnswers } from "./peer-check.ts";
 import { benchConfig, LOAD_SCENARIOS, peerServes, peerWithFeaturesServes, requestBody, requestPath } from "./scenarios.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { compatibilityDateOf, writeWorkerdConfig } from "./workerd-config.ts";
+import { loadRunPinning, onCpus, pinThisProcess } from "./cpu-pinning.ts";
 import { WORKERD_BINARY } from "./workerd-binary.ts";
 
 const { values } = parseArgs({
@@ -128,10 +129,15 @@ const workerdConfig = (port: number, barePort?: number, codeOnly = false, budget
     path: join(OUT, `workerd-${port}${codeOnly ? "-code-only" : ""}${main === bundleDir ? "" : "-ort-start"}${budgetMib === 4096 ? "" : `-budget-${budgetMib}`}${asDeployed ? "-load" : ""}.capnp`),
     codeOnly,
   });
+// The load runs' workerd (as deployed, with the peers) runs on a core of its own; see cpu-pinning.ts.
+const pinning = loadRunPinning();
 const startWorker = (port: number, barePort?: number, codeOnly = false, inspectorPort?: number, budgetMib?: number, asDeployed = false, main = bundleDir): Promise<ServerProcess> =>
   startServer(
-    WORKERD_BINARY,
-    ["serve", workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed, main), ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])],
+    ...onCpus(asDeployed ? pinning?.serverCpus : undefined, WORKERD_BINARY, [
+      "serve",
+      workerdConfig(port, barePort, codeOnly, budgetMib, asDeployed, main),
+      ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : []),
+    ]),
     port,
     "/v2/health/live",
   );
@@ -148,6 +154,8 @@ let featuresFloorPing: LoadResult | undefined;
   const node = await startNode(NODE_PORT);
   const peerUrl = `http://127.0.0.1:${PEER_PORT}`;
   const peerFeaturesUrl = `http://127.0.0.1:${PEER_FEATURES_PORT}`;
+  // Node (started above, before this) keeps every core: its figures are the native reference as a user runs it.
+  if (pinning) pinThisProcess(pinning.generatorCpus);
   try {
     step("  checking the peer's and the Worker's answers against onnxruntime-node's");
     await checkPeerAnswers({ worker: worker.baseUrl, peer: peerUrl, peerWithFeatures: peerFeaturesUrl, node: node.baseUrl }, config.small, `Bearer ${apiKey}`);
@@ -185,6 +193,7 @@ let featuresFloorPing: LoadResult | undefined;
       if (rounds.floor) featuresFloorPing = medianRound(rounds.floor);
     }
   } finally {
+    if (pinning) pinThisProcess(pinning.allCpus);
     await worker.stop();
     await node.stop();
   }
@@ -264,6 +273,7 @@ const results: BenchResults = {
   config: {
     ...config,
     loadGenerator: "autocannon (in the benchmark's process), loopback",
+    loadRunCpus: pinning ? { workerd: pinning.serverCpus, loadGenerator: pinning.generatorCpus, node: pinning.allCpus } : "not pinned",
     workerAsDeployed: "API key (Bearer), rate-limit bindings RATE_LIMIT_KEY/RATE_LIMIT_IP (in-isolate fixed window, limit 1e9/60 s), REQUEST_LOG=all, request ids, secure headers, Server-Timing",
     smallParameters: small.parameters,
     largeParameters: large.parameters,
