@@ -49,6 +49,8 @@ const PEER_FEATURES_PORT = 18792;
 const FLOOR_PORT = 18793;
 /** Fresh processes per cold start figure (the median is reported). */
 const COLD_PROCESSES = 3;
+/** Fresh processes of each kind for the start-up figures (startupRounds; medians are reported). */
+const STARTUP_ROUNDS = 5;
 const started = Date.now();
 const loadAverageAtStart = loadavg();
 
@@ -200,19 +202,35 @@ let featuresFloorPing: LoadResult | undefined;
 }
 
 step("cold starts and memory, one fresh process per model");
-/** `times` fresh processes from `start`: each one's start-up (spawned → answering) and resident size then. */
-async function freshStarts(times: number, start: () => Promise<ServerProcess>): Promise<{ startupMs: number; rssBytes: number }[]> {
-  const starts: { startupMs: number; rssBytes: number }[] = [];
-  for (let i = 0; i < times; i++) {
-    const spawned = performance.now();
-    const server = await start();
-    starts.push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
-    await server.stop();
+/**
+ * Start-up (spawned → answering) and resident size of fresh processes, the three kinds started in
+ * turn `rounds` times: the code-only isolate (the bundle's wasm compiled, none of its code run),
+ * onnxruntime-web's own start (scripts/bench/ort-start-worker/: only our warm-up) and the Worker.
+ * Taking turns puts a slow stretch of a shared machine on all three alike; the goals compare medians.
+ */
+async function startupRounds(rounds: number): Promise<Record<"codeOnly" | "ortStart" | "worker", { startupMs: number; rssBytes: number }[]>> {
+  const kinds = {
+    codeOnly: () => startWorker(WORKER_PORT, undefined, true),
+    ortStart: () => startWorker(WORKER_PORT, undefined, false, undefined, undefined, false, ortStartBundleDir),
+    worker: () => startWorker(WORKER_PORT),
+  };
+  const starts = { codeOnly: [], ortStart: [], worker: [] } as Record<keyof typeof kinds, { startupMs: number; rssBytes: number }[]>;
+  for (let round = 0; round < rounds; round++) {
+    for (const [kind, start] of Object.entries(kinds) as [keyof typeof kinds, () => Promise<ServerProcess>][]) {
+      const spawned = performance.now();
+      const server = await start();
+      starts[kind].push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
+      await server.stop();
+    }
   }
   return starts;
 }
-// The Worker's memory baseline: the same workerd with the bundle's wasm compiled but none of its code run.
-const codeOnly = await freshStarts(3, () => startWorker(WORKER_PORT, undefined, true));
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const startups = await startupRounds(STARTUP_ROUNDS);
 let codeOnlyIsolate: IsolateMemory;
 {
   const server = await startWorker(WORKER_PORT, undefined, true, INSPECTOR_PORT);
@@ -222,11 +240,10 @@ let codeOnlyIsolate: IsolateMemory;
     await server.stop();
   }
 }
-// onnxruntime-web's start alone (the Worker's warm-up, nothing else): what ORT adds to the start-up.
-const ortStart = await freshStarts(3, () => startWorker(WORKER_PORT, undefined, false, undefined, undefined, false, ortStartBundleDir));
 const workerdCodeOnly = {
-  startupMs: Math.min(...codeOnly.map((c) => c.startupMs)),
-  rssBytes: Math.min(...codeOnly.map((c) => c.rssBytes)),
+  startupMs: median(startups.codeOnly.map((c) => c.startupMs)),
+  // The memory baseline: the smallest code-only process (nothing in it varies but the allocator's slack).
+  rssBytes: Math.min(...startups.codeOnly.map((c) => c.rssBytes)),
   isolate: codeOnlyIsolate,
 };
 const coldStarts: BenchResults["coldStarts"] = [];
@@ -284,7 +301,8 @@ const results: BenchResults = {
   bareWorkerdPing: bareWorkerdPing!,
   featuresFloorPing: featuresFloorPing!,
   workerdCodeOnly,
-  workerdOrtStart: { startupMs: Math.min(...ortStart.map((s) => s.startupMs)) },
+  workerdOrtStart: { startupMs: median(startups.ortStart.map((s) => s.startupMs)) },
+  workerdStart: { startupMs: median(startups.worker.map((s) => s.startupMs)), rounds: STARTUP_ROUNDS },
   coldStarts,
   modelSwitch,
   ortModes,
