@@ -44,7 +44,7 @@ export interface BenchResults {
   /** A worker that only starts onnxruntime-web as ours does (scripts/bench/ort-start-worker/): its start-up. */
   workerdOrtStart?: { startupMs: number };
   /** The Worker's own start-up, from the same alternating fresh starts as the two above (median). */
-  workerdStart?: { startupMs: number; rounds: number };
+  workerdStart?: { startupMs: number; rounds: number; everyStartMs?: Record<string, number[]> };
   /** workerIsolate: a third fresh Worker process, with its inspector attached, for the isolate's own memory. */
   coldStarts: { label: string; worker: ColdStart; workerWarmIsolate: ColdStart; workerIsolate: IsolatePeak; node: ColdStart }[];
   modelSwitch: ModelSwitch;

@@ -206,7 +206,8 @@ step("cold starts and memory, one fresh process per model");
  * Start-up (spawned → answering) and resident size of fresh processes, the three kinds started in
  * turn `rounds` times: the code-only isolate (the bundle's wasm compiled, none of its code run),
  * onnxruntime-web's own start (scripts/bench/ort-start-worker/: only our warm-up) and the Worker.
- * Taking turns puts a slow stretch of a shared machine on all three alike; the goals compare medians.
+ * Taking turns, in a rotating order, puts a slow stretch of a shared machine on all three alike; the
+ * goals compare medians.
  */
 async function startupRounds(rounds: number): Promise<Record<"codeOnly" | "ortStart" | "worker", { startupMs: number; rssBytes: number }[]>> {
   const kinds = {
@@ -215,8 +216,10 @@ async function startupRounds(rounds: number): Promise<Record<"codeOnly" | "ortSt
     worker: () => startWorker(WORKER_PORT),
   };
   const starts = { codeOnly: [], ortStart: [], worker: [] } as Record<keyof typeof kinds, { startupMs: number; rssBytes: number }[]>;
+  const order = Object.entries(kinds) as [keyof typeof kinds, () => Promise<ServerProcess>][];
   for (let round = 0; round < rounds; round++) {
-    for (const [kind, start] of Object.entries(kinds) as [keyof typeof kinds, () => Promise<ServerProcess>][]) {
+    // Each round starts with the next kind, so none always follows the same one.
+    for (const [kind, start] of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) {
       const spawned = performance.now();
       const server = await start();
       starts[kind].push({ startupMs: performance.now() - spawned, rssBytes: server.memory().rssBytes });
@@ -302,7 +305,11 @@ const results: BenchResults = {
   featuresFloorPing: featuresFloorPing!,
   workerdCodeOnly,
   workerdOrtStart: { startupMs: median(startups.ortStart.map((s) => s.startupMs)) },
-  workerdStart: { startupMs: median(startups.worker.map((s) => s.startupMs)), rounds: STARTUP_ROUNDS },
+  workerdStart: {
+    startupMs: median(startups.worker.map((s) => s.startupMs)),
+    rounds: STARTUP_ROUNDS,
+    everyStartMs: Object.fromEntries(Object.entries(startups).map(([kind, starts]) => [kind, starts.map((s) => Math.round(s.startupMs))])),
+  },
   coldStarts,
   modelSwitch,
   ortModes,
