@@ -1,10 +1,11 @@
 /**
  * Cores for the load runs: workerd on the last core, the load generator (this process) on the
- * others, so the two never take turns on one core in the middle of a round, which makes one side's
- * round an outlier (the likely cause; not traced). Checked on a noisy 2-core VM, 6 alternating rounds each of the Worker vs the
- * minimal peer (small MLP, batch 1): throughput ratios 0.33-0.67 pinned, 0.33-1.53 left to the
- * scheduler (one round with the peer at half speed). The host's noise stays either way. Linux only
- * (taskset, from util-linux); elsewhere, or on one core, nothing is pinned.
+ * others, so the two never take turns on one core in the middle of a round, which can make one
+ * side's round an outlier (the likely cause; not traced). Checked on a noisy 2-core VM, 6
+ * alternating rounds each of the Worker vs the minimal peer (small MLP, batch 1): throughput ratios
+ * 0.33-0.67 pinned, 0.33-1.53 left to the scheduler (one round with the peer at half speed). The
+ * host's noise stays either way. Linux only (taskset, from util-linux); elsewhere, or on one core,
+ * nothing is pinned.
  */
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
