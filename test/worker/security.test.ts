@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import type { Env } from "../../functions/env.ts";
 import worker from "../../functions/index.ts";
 import { generateApiKey } from "../../functions/security/api-keys.ts";
@@ -120,8 +120,10 @@ describe("API keys", () => {
 });
 
 describe("rate limits", () => {
+  // Each test counts a few requests against the tight limit: all of them in one limiter window.
+  beforeEach(() => inOneRateWindow());
+
   it("a key over its tier's limit gets 429 with Retry-After", async () => {
-    await inOneRateWindow();
     const vars = { ...keyed, RATE_LIMIT_TIGHT: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     let last;
@@ -137,7 +139,6 @@ describe("rate limits", () => {
   });
 
   it("a key without a tier is limited by RATE_LIMIT_KEY, per key", async () => {
-    await inOneRateWindow();
     const vars = { ...keyed, RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit({ Authorization: `Bearer ${plain}` }))).status);
@@ -146,7 +147,6 @@ describe("rate limits", () => {
   });
 
   it("a key whose tier has no binding falls back to RATE_LIMIT_KEY; with neither bound there is no limit", async () => {
-    await inOneRateWindow();
     const gold = { ...PLAIN, name: "gold-without-binding", tier: "GOLD" };
     const vars = { ...keyed, API_KEYS: JSON.stringify([gold]), RATE_LIMIT_KEY: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
@@ -157,7 +157,6 @@ describe("rate limits", () => {
   });
 
   it("anonymous callers without CF-Connecting-IP (a local server) share one bucket", async () => {
-    await inOneRateWindow();
     const vars = { ALLOW_ANONYMOUS: "true", RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetchWith(vars, "/v2/models/mlp/infer", inferInit())).status);
@@ -167,7 +166,6 @@ describe("rate limits", () => {
   });
 
   it("anonymous callers are limited per IP", async () => {
-    await inOneRateWindow();
     const vars = { ALLOW_ANONYMOUS: "true", RATE_LIMIT_IP: testEnv.TEST_RATE_LIMIT_TIGHT };
     const from = (ip: string) => fetchWith(vars, "/v2/models/mlp/infer", inferInit({ "CF-Connecting-IP": ip }));
     const statuses = [];
