@@ -11,6 +11,7 @@ import { answerJson } from "./http/answer.ts";
 import { requestBodyLimit } from "./http/body-size.ts";
 import { everyRequest } from "./http/every-request.ts";
 import { answerWrongMethods } from "./http/method-not-allowed.ts";
+import { routeSuggester } from "./http/route-suggestion.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
 import { models } from "./routes/models.ts";
@@ -40,7 +41,11 @@ const routes = app.route("/", health).route("/", models).route("/", inference).r
 export type AppType = typeof routes;
 answerWrongMethods(app);
 
-app.notFound((c) => answerJson(c, { error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+const meantRoute = routeSuggester(app);
+app.notFound((c) => {
+  const { pathname } = new URL(c.req.url);
+  return answerJson(c, { error: `no route for ${c.req.method} ${pathname}${meantRoute(c.req.method, pathname)}` }, 404);
+});
 
 app.onError((error, c) => {
   if (error instanceof HttpError) return answerJson(c, { error: error.message }, error.status, error.headers);

@@ -10,8 +10,10 @@ import { isolateState } from "../isolate.ts";
 import type { Tensor } from "../ort/runtime.ts";
 import type { InferInput } from "../protocol/v2-request.ts";
 import type { Manifest } from "../registry/manifest.ts";
-import { forgetManifest, resolveModel, type BackgroundTask } from "../registry/resolve.ts";
+import { forgetManifest, NotInRegistry, resolveModel, type BackgroundTask } from "../registry/resolve.ts";
 import { RegistryReadError } from "../registry/store.ts";
+import { withSuggestion } from "../registry/suggest.ts";
+import { mayCall } from "../security/auth.ts";
 import { runExclusive } from "../sessions/exclusive.ts";
 import { loadModel, type LoadedModel } from "../sessions/load-model.ts";
 import { buildFeeds } from "./feeds.ts";
@@ -47,6 +49,8 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
       only,
     }));
   } catch (error) {
+    // A mistyped name: the 404 says what was likely meant (listing the registry, on this path only).
+    if (error instanceof NotInRegistry) throw await withSuggestion(error, c.env.MODELS, (model) => mayCall(c, model));
     // R2 failed, or a registry record is unreadable: the registry, not the request, is at fault.
     // Anything else is a bug and goes on to the app's error handler: a logged 500.
     if (error instanceof RegistryReadError) throw unavailable(`model registry unavailable for "${name}": ${error.message}`);

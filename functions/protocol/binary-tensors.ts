@@ -13,7 +13,8 @@ import { badRequest } from "../errors.ts";
 import type { Datatype } from "../registry/manifest.ts";
 import { CODECS, STORAGE_OF, type TypedStorage } from "./datatypes.ts";
 import { fillElements } from "./json-data.ts";
-import { binaryInferRequestSchema, parseWith, type InferInput, type InferRequest } from "./v2-request.ts";
+import { parseWith } from "./parse-with.ts";
+import { binaryInferRequestSchema, type InferInput, type InferRequest } from "./v2-request.ts";
 
 export const INFERENCE_HEADER_CONTENT_LENGTH = "Inference-Header-Content-Length";
 

@@ -9,7 +9,8 @@ import * as z from "zod";
 import { badRequest } from "../errors.ts";
 import { RECORD_RULES, type RecordRules } from "../registry/record-encoding.ts";
 import type { TensorSpec } from "../registry/manifest.ts";
-import { parseWith, type JsonInferInput } from "./v2-request.ts";
+import { parseWith } from "./parse-with.ts";
+import type { JsonInferInput } from "./v2-request.ts";
 
 /** A model's one signature (the name TensorFlow Serving gives the default one). */
 export const SIGNATURE_NAME = "serving_default";

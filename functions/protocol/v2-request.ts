@@ -1,6 +1,6 @@
 /** The Open Inference Protocol v2 inference request body, validated with zod. */
 import * as z from "zod";
-import { badRequest } from "../errors.ts";
+import { parseWith } from "./parse-with.ts";
 
 // Parameters of the binary tensor data extension (Triton's HTTP binary data extension, which KServe
 // v2 references); any other parameter is allowed and ignored.
@@ -59,22 +59,6 @@ export const binaryInferRequestSchema = inferRequestSchema.extend({
   inputs: z.array(inferInputSchema.extend({ data: data.optional() })).min(1),
 });
 export type BinaryInferRequest = z.infer<typeof binaryInferRequestSchema>;
-
-/** zod's first complaint as one readable line: `inputs[0].shape: expected array`. */
-export function describeZodError(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const path = issue.path.reduce<string>(
-    (text, part) => (typeof part === "number" ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)),
-    "",
-  );
-  return path ? `${path}: ${issue.message}` : issue.message;
-}
-
-export function parseWith<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (!result.success) throw badRequest(`invalid ${what}: ${describeZodError(result.error)}`);
-  return result.data;
-}
 
 // ---- the common request without zod ----
 // zod runs without its compiled fast path inside workerd (no code generation from strings there),

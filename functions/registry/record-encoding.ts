@@ -10,7 +10,7 @@
  * imputes the training mean); a categorical feature becomes one-hot columns, all zeros when missing
  * or (when allowed) unseen.
  */
-import { closest, distance } from "fastest-levenshtein";
+import { closestName } from "../did-you-mean.ts";
 import type { FeatureSchema } from "./feature-schema.ts";
 import { categoryKey, FeatureSchemaError, isMissing, toNumber } from "./record-values.ts";
 
@@ -101,14 +101,6 @@ const describe = (value: unknown): string => {
 
 const quoted = (names: readonly string[], max = 20): string =>
   names.slice(0, max).map((n) => JSON.stringify(n)).join(", ") + (names.length > max ? ` and ${names.length - max} more` : "");
-
-/** The known name a misspelt field most likely meant: one containing it (or contained in it), else the nearest by edit distance. */
-export function closestName(field: string, names: readonly string[]): string {
-  const lower = field.toLowerCase();
-  const overlapping = names.filter((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()));
-  if (overlapping.length === 0) return closest(field, names);
-  return overlapping.reduce((best, n) => (distance(field, n) < distance(field, best) ? n : best));
-}
 
 function unknownField(row: number, field: string, contract: Contract): FeatureSchemaError {
   const what = contract.targets.has(field) ? "is the model's target, not a feature" : `is not a feature of the model (did you mean "${closestName(field, contract.nameList)}"?)`;

@@ -3,10 +3,24 @@
  * `{name}/versions/{v}` accepts a version id or an alias name. Manifests are immutable and kept
  * for the isolate's life; aliases are re-read after `aliasCacheMs`, ahead of time while traffic flows.
  */
-import { notFound } from "../errors.ts";
+import { HttpError, notFound } from "../errors.ts";
 import { DEFAULT_ALIAS, isValidName } from "./layout.ts";
 import type { AliasRecord, Manifest } from "./manifest.ts";
 import { readAlias, readManifest, type RegistryBucket } from "./store.ts";
+
+/**
+ * A name the registry does not have: the model, or the version or alias asked of it (`among` says
+ * which names it could have been). A 404; functions/registry/suggest.ts adds what was likely meant.
+ */
+export class NotInRegistry extends HttpError {
+  readonly model: string;
+  readonly asked?: { name: string; among: "versions" | "aliases" | "versions and aliases" };
+  constructor(model: string, asked?: NotInRegistry["asked"]) {
+    super(404, asked === undefined ? `model "${model}" not found` : `${asked.among === "aliases" ? "label" : "version"} "${asked.name}" of model "${model}" not found`);
+    this.model = model;
+    this.asked = asked;
+  }
+}
 
 export interface Resolved {
   manifest: Manifest;
@@ -140,21 +154,17 @@ export async function resolveModel(
   versionOrAlias: string | undefined,
   options: ResolveOptions,
 ): Promise<Resolved> {
-  if (!isValidName(name)) throw notFound(`model "${name}" not found`);
-  if (versionOrAlias !== undefined && !isValidName(versionOrAlias)) {
-    throw notFound(`version "${versionOrAlias}" of model "${name}" not found`);
-  }
+  if (!isValidName(name)) throw new NotInRegistry(name);
+  const among = options.only === "version" ? "versions" : options.only === "alias" ? "aliases" : "versions and aliases";
+  if (versionOrAlias !== undefined && !isValidName(versionOrAlias)) throw new NotInRegistry(name, { name: versionOrAlias, among });
   if (versionOrAlias !== undefined && options.only !== "alias") {
     const manifest = await cachedManifest(bucket, name, versionOrAlias);
     if (manifest) return { manifest };
-    if (options.only === "version") throw notFound(`version "${versionOrAlias}" of model "${name}" not found`);
+    if (options.only === "version") throw new NotInRegistry(name, { name: versionOrAlias, among });
   }
   const alias = versionOrAlias ?? DEFAULT_ALIAS;
   const record = await cachedAlias(bucket, name, alias, options.aliasCacheMs, options.background);
-  if (!record) {
-    if (versionOrAlias === undefined) throw notFound(`model "${name}" not found`);
-    throw notFound(options.only === "alias" ? `label "${versionOrAlias}" of model "${name}" not found` : `version "${versionOrAlias}" of model "${name}" not found`);
-  }
+  if (!record) throw new NotInRegistry(name, versionOrAlias === undefined ? undefined : { name: versionOrAlias, among });
   const version = pickVersion(record, options.stickyKey);
   const manifest = await cachedManifest(bucket, name, version);
   if (!manifest) throw notFound(`alias "${alias}" of model "${name}" points at version "${version}", which does not exist`);

@@ -6,7 +6,7 @@ import { answerJson } from "../http/answer.ts";
 import { findManifest, withSession } from "../inference/run.ts";
 import { isolateState } from "../isolate.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
-import { parseWith } from "../protocol/v2-request.ts";
+import { parseWith } from "../protocol/parse-with.ts";
 import { FEATURE_SCHEMA_KEY } from "../registry/feature-schema.ts";
 import type { Manifest } from "../registry/manifest.ts";
 import { listAliases, listManifests, listModelNames } from "../registry/store.ts";

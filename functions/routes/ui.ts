@@ -8,7 +8,7 @@ import type { AppEnv } from "../app-env.ts";
 import { answerJson } from "../http/answer.ts";
 import { openApiDocument } from "../openapi/document.ts";
 import { readJsonBody } from "../protocol/read-json.ts";
-import { parseWith } from "../protocol/v2-request.ts";
+import { parseWith } from "../protocol/parse-with.ts";
 import { chartsRequestSchema, renderCharts } from "../ui/charts.ts";
 import { playgroundPage } from "../ui/page.ts";
 import { SERVER_NAME, SERVER_VERSION } from "./health.ts";

@@ -96,6 +96,40 @@ describe("unknown models and versions are 404", () => {
   });
 });
 
+describe("a mistyped name gets a 404 or 400 that says what was likely meant", () => {
+  it("a model, a version, an alias or a label", async () => {
+    await expectError(await post("/v2/models/regresion/infer", { inputs: [x(1)] }), 404, /^model "regresion" not found \(did you mean "regression"\?\)$/);
+    await expectError(await call("/v2/models/lmp"), 404, /^model "lmp" not found \(did you mean "mlp"\?\)$/);
+    await expectError(await post("/v2/models/mlp/versions/stabel/infer", { inputs: [x(1)] }), 404, /^version "stabel" of model "mlp" not found \(did you mean "stable"\?\)$/);
+    await expectError(await call("/v1/models/mlp/labels/latset"), 404, /^label "latset" of model "mlp" not found \(did you mean "latest"\?\)$/);
+  });
+
+  it("a number is not guessed at: the few versions and aliases there are are named; a model that does not exist is said to", async () => {
+    await expectError(await post("/v2/models/mlp/versions/9/infer", { inputs: [x(1)] }), 404, /^version "9" of model "mlp" not found; it has versions "1", "2" and aliases "latest", "stable"$/);
+    await expectError(await call("/v1/models/mlp/versions/9"), 404, /^version "9" of model "mlp" not found; it has versions "1", "2"$/);
+    await expectError(await call("/v2/models/nope/versions/1"), 404, /^version "1" of model "nope" not found; there is no model "nope"$/);
+    await expectError(await call("/v2/models/zzzzzzzz"), 404, /^model "zzzzzzzz" not found$/);
+  });
+
+  it("a route: a segment mistyped, a trailing slash, the wrong case", async () => {
+    await expectError(await post("/v2/model/mlp/infer", { inputs: [x(1)] }), 404, /^no route for POST \/v2\/model\/mlp\/infer \(did you mean POST \/v2\/models\/mlp\/infer\?\)$/);
+    await expectError(await call("/v2/models/mlp/versions/2/redy"), 404, /\(did you mean GET \/v2\/models\/mlp\/versions\/2\/ready\?\)$/);
+    await expectError(await call("/v2/health/live/"), 404, /\(did you mean GET \/v2\/health\/live\?\)$/);
+    await expectError(await call("/V1/Models/mlp/metadata"), 404, /\(did you mean GET \/v1\/models\/mlp\/metadata\?\)$/);
+    await expectError(await call("/v3/anything"), 404, /^no route for GET \/v3\/anything$/);
+  });
+
+  it("a key of the request body: one missing beside a near miss, or one a strict object does not know", async () => {
+    await expectError(await post("/v2/models/mlp/infer", { input: [x(1)] }), 400, /: missing "inputs", but there is "input" \(did you mean "inputs"\?\)$/);
+    const { data, ...noData } = x(1);
+    await expectError(await post("/v2/models/mlp/infer", { inputs: [{ ...noData, dta: data }] }), 400, /: inputs\[0\]: missing "data", but there is "dta" \(did you mean "data"\?\)$/);
+    await expectError(await post("/v1/models/mlp:predict", { instance: [[1, 2, 3, 4]] }), 400, /: unknown key "instance" \(did you mean "instances"\?\)$/);
+    await expectError(await post("/v1/models/mlp:predict", { instances: [[1, 2, 3, 4]], parameters: { mising: "impute" } }), 400, /: parameters: unknown key "mising" \(did you mean "missing"\?\)$/);
+    // Nothing near: zod's own words.
+    await expectError(await post("/v2/models/mlp/infer", { tensors: [x(1)] }), 400, /inputs: Invalid input: expected array, received undefined$/);
+  });
+});
+
 describe("oversized bodies are 413", () => {
   it("a body over the limit", async () => {
     const big = "x".repeat(9 * 1024 * 1024);

@@ -119,6 +119,16 @@ describe("API keys", () => {
   });
 });
 
+describe("a mistyped model name", () => {
+  it("is offered only the models the caller may call", async () => {
+    // Anonymous callers may call "mlp" and "fixd" (which does not exist), not "fixed".
+    const vars = { ...keyed, PUBLIC_MODELS: "mlp,fixd" };
+    expect((await fetchWith(vars, "/v2/models/fixd")).body).toEqual({ error: 'model "fixd" not found' });
+    const withKey = await fetchWith(vars, "/v2/models/fixd", { headers: { Authorization: `Bearer ${root}` } });
+    expect(withKey.body).toEqual({ error: 'model "fixd" not found (did you mean "fixed"?)' });
+  });
+});
+
 describe("rate limits", () => {
   // Each test counts a few requests against the tight limit: all of them in one limiter window.
   beforeEach(() => inOneRateWindow());

@@ -14,7 +14,8 @@ import { extname } from "node:path";
 import { HttpError } from "../../../functions/errors.ts";
 import { CODECS, ORT_TYPE_OF } from "../../../functions/protocol/datatypes.ts";
 import { fillElements } from "../../../functions/protocol/json-data.ts";
-import { describeZodError, inferRequestSchema } from "../../../functions/protocol/v2-request.ts";
+import { describeZodError } from "../../../functions/protocol/parse-with.ts";
+import { inferRequestSchema } from "../../../functions/protocol/v2-request.ts";
 import type { Datatype } from "../../../functions/registry/manifest.ts";
 import { DataType, type ModelProto } from "../../onnx/model-io.ts";
 import type { Feeds, PlainTensor } from "../run-model.ts";
@@ -97,7 +98,7 @@ function readV2Json(path: string, bytes: Uint8Array): Map<string, SampleArray> {
   const parts = new Map<string, { datatype: string; shape: number[]; values: (Float32Array | BigInt64Array | Uint8Array | Float64Array)[] }>();
   bodies.forEach((body, b) => {
     const request = inferRequestSchema.safeParse(body);
-    if (!request.success) throw new CalibrationDataError(`${path}: request ${b}: not a v2 inference request: ${describeZodError(request.error)}`);
+    if (!request.success) throw new CalibrationDataError(`${path}: request ${b}: not a v2 inference request: ${describeZodError(request.error, body, inferRequestSchema)}`);
     for (const input of request.data.inputs) {
       const datatype = input.datatype as Datatype;
       if (!["FP32", "FP64", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT8", "BOOL"].includes(datatype)) {

@@ -1,0 +1,71 @@
+/**
+ * For a path no route serves, the route it was probably meant to be: `/v2/model/iris/infer` →
+ * `POST /v2/models/iris/infer`. Read from the app's own route table (as method-not-allowed.ts
+ * does), so it cannot drift from the routes; a literal segment may be a near miss (did-you-mean.ts),
+ * a parameter takes whatever the caller wrote there, and a trailing slash is dropped.
+ */
+import type { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { nearMiss } from "../did-you-mean.ts";
+
+interface Template {
+  method: string;
+  /** Path segments; a parameter is `:name`. */
+  segments: string[];
+}
+
+const segmentsOf = (path: string): string[] => path.split("/").slice(1);
+
+function templatesOf(app: Hono<AppEnv>): Template[] {
+  const seen = new Set<string>();
+  const templates: Template[] = [];
+  for (const { method, path } of app.routes) {
+    // Middleware is registered for ALL methods or on wildcard paths; handlers are the rest.
+    if (method === "ALL" || path.includes("*") || seen.has(`${method} ${path}`)) continue;
+    seen.add(`${method} ${path}`);
+    templates.push({ method, segments: segmentsOf(path) });
+  }
+  return templates;
+}
+
+/** The template's path with the caller's values in its parameters, and how many segments were fixed; undefined if it is not near. */
+function fill(template: Template, given: string[]): { path: string; fixes: number } | undefined {
+  if (template.segments.length !== given.length) return undefined;
+  let fixes = 0;
+  const parts: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const expected = template.segments[i];
+    if (expected.startsWith(":")) {
+      if (given[i] === "") return undefined;
+      parts.push(given[i]);
+    } else if (expected === given[i]) {
+      parts.push(expected);
+    } else if (nearMiss(given[i], [expected]) === expected) {
+      parts.push(expected);
+      fixes++;
+    } else {
+      return undefined;
+    }
+  }
+  return { path: "/" + parts.join("/"), fixes };
+}
+
+/** Makes the suggester for an app whose routes are all registered; it reads the route table once, on first use. */
+export function routeSuggester(app: Hono<AppEnv>): (method: string, pathname: string) => string {
+  let templates: Template[] | undefined;
+  return (method, pathname) => {
+    templates ??= templatesOf(app);
+    let given = segmentsOf(pathname);
+    const trailingSlash = given.length > 1 && given[given.length - 1] === "";
+    if (trailingSlash) given = given.slice(0, -1);
+    let best: { method: string; path: string; score: number } | undefined;
+    for (const template of templates) {
+      const filled = fill(template, given);
+      if (!filled) continue;
+      // Fewest fixed segments first; between equals, the caller's own method.
+      const score = (filled.fixes + (trailingSlash ? 1 : 0)) * 2 + (template.method === method || (method === "HEAD" && template.method === "GET") ? 0 : 1);
+      if (score > 1 && (!best || score < best.score)) best = { method: template.method, path: filled.path, score };
+    }
+    return best ? ` (did you mean ${best.method} ${best.path}?)` : "";
+  };
+}
