@@ -6,6 +6,7 @@
 import { OutputExistsError } from "../training/util/output-dir.ts";
 import { TrainingInputError } from "../training/data/errors.ts";
 import { CliError, UsageError } from "./cli-error.ts";
+import { didYouMean } from "../shared/did-you-mean.ts";
 import { asksForHelp, parseErrorLine, type CommandModule } from "./cli/command.ts";
 
 export const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -45,12 +46,13 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`maas: unknown command "${name}" (see maas --help)\n`);
+    process.stderr.write(`maas: unknown command "${name}"${didYouMean(name, Object.keys(commands))} (see maas --help)\n`);
     return 2;
   }
   const hint = `(see maas ${name} --help)`;
+  let mod: CommandModule | undefined;
   try {
-    const mod = await command.load();
+    mod = await command.load();
     if (asksForHelp(args)) {
       process.stdout.write(`${mod.usage.trimEnd()}\n`);
       return 0;
@@ -58,7 +60,7 @@ export async function runCli(argv: string[]): Promise<number> {
     await mod.main(args);
     return 0;
   } catch (error) {
-    const parseError = error instanceof Error ? parseErrorLine(error) : undefined;
+    const parseError = error instanceof Error ? parseErrorLine(error, mod?.options) : undefined;
     if (parseError !== undefined || error instanceof UsageError) {
       process.stderr.write(`maas ${name}: ${(parseError ?? (error as Error).message).split("\n")[0]} ${hint}\n`);
       return 2;

@@ -1,12 +1,12 @@
 /**
  * For a path no route serves, the route it was probably meant to be: `/v2/model/iris/infer` →
  * `POST /v2/models/iris/infer`. Read from the app's own route table (as method-not-allowed.ts
- * does), so it cannot drift from the routes; a literal segment may be a near miss (did-you-mean.ts),
+ * does), so it cannot drift from the routes; a literal segment may be a near miss (shared/did-you-mean.ts),
  * a parameter takes whatever the caller wrote there, and a trailing slash is dropped.
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { nearMiss } from "../did-you-mean.ts";
+import { nearMiss } from "../../shared/did-you-mean.ts";
 
 interface Template {
   method: string;

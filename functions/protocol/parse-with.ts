@@ -5,7 +5,7 @@
  * know that is near one it does (`{"instance": [...]}`).
  */
 import * as z from "zod";
-import { didYouMean, nearMiss } from "../did-you-mean.ts";
+import { didYouMean, nearMiss } from "../../shared/did-you-mean.ts";
 import { badRequest } from "../errors.ts";
 
 type Path = readonly PropertyKey[];

@@ -10,7 +10,7 @@
  * imputes the training mean); a categorical feature becomes one-hot columns, all zeros when missing
  * or (when allowed) unseen.
  */
-import { closestName } from "../did-you-mean.ts";
+import { closestName } from "../../shared/did-you-mean.ts";
 import type { FeatureSchema } from "./feature-schema.ts";
 import { categoryKey, FeatureSchemaError, isMissing, toNumber } from "./record-values.ts";
 

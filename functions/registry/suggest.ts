@@ -4,7 +4,7 @@
  * model names offered are only those the caller may call; a model's versions and aliases are only
  * looked at once the caller has passed the model's access check (functions/security/auth.ts).
  */
-import { didYouMean } from "../did-you-mean.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 import { HttpError } from "../errors.ts";
 import type { NotInRegistry } from "./resolve.ts";
 import { listAliasNames, listModelNames, listVersionIds, type RegistryBucket } from "./store.ts";

@@ -5,6 +5,7 @@
  * every command and subcommand has it; parse errors become one line plus the usage hint, exit 2.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 import { UsageError } from "../cli-error.ts";
 
 export interface CommandModule {
@@ -26,12 +27,17 @@ export function parseCommandArgs<T extends ParseArgsOptionsConfig>(args: string[
   return parseArgs({ args, options, allowPositionals: true, strict: true });
 }
 
-/** Node's parse errors, in one line: "Unknown option '--x'. To specify a positional…" → "unknown option '--x'". */
-export function parseErrorLine(error: Error): string | undefined {
+/**
+ * Node's parse errors, in one line: "Unknown option '--x'. To specify a positional…" → "unknown
+ * option '--x'", with the option it was likely meant to be when `options` has one near it.
+ */
+export function parseErrorLine(error: Error, options: ParseArgsOptionsConfig = {}): string | undefined {
   const code = (error as { code?: string }).code;
   if (!code?.startsWith("ERR_PARSE_ARGS_")) return undefined;
   const first = error.message.split(/\.\s/)[0].replace(/\.$/, "");
-  return first.charAt(0).toLowerCase() + first.slice(1);
+  const line = first.charAt(0).toLowerCase() + first.slice(1);
+  const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'(--[^'=]+)/.exec(line)?.[1] : undefined;
+  return unknown === undefined ? line : line + didYouMean(unknown, Object.keys(options).map((name) => `--${name}`));
 }
 
 /** The one input file of a command such as `maas quantize IN ...`: a usage error when it is missing

@@ -7,6 +7,7 @@ import { parseCommandArgs } from "../cli/command.ts";
 import { describeTarget, parseSplit, setAlias } from "../registry/alias-ops.ts";
 import { withRegistry, TARGET_OPTIONS } from "../registry/open-registry.ts";
 import { asUserErrors } from "../registry/user-errors.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 
 export const usage = `usage: maas alias set NAME ALIAS VERSION [options]
        maas alias set NAME ALIAS V1=W1,V2=W2   a weighted traffic split, e.g.
@@ -29,7 +30,7 @@ export const options = {
 export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
   const [sub, name, alias, target, ...extra] = positionals;
-  if (sub !== "set") throw new UsageError(sub ? `unknown subcommand "${sub}": maas alias set NAME ALIAS VERSION` : "missing subcommand: maas alias set NAME ALIAS VERSION|V1=W1,V2=W2");
+  if (sub !== "set") throw new UsageError(sub ? `unknown subcommand "${sub}"${didYouMean(sub, ["set"])}: maas alias set NAME ALIAS VERSION` : "missing subcommand: maas alias set NAME ALIAS VERSION|V1=W1,V2=W2");
   if (!name || !alias) throw new UsageError("missing NAME or ALIAS: maas alias set NAME ALIAS VERSION|V1=W1,V2=W2");
   if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
   if (values.split !== undefined && target !== undefined) throw new UsageError("give the VERSION or --split, not both");

@@ -14,6 +14,7 @@ import { fileSize, formatBytes } from "../../training/compress/size-report.ts";
 import { readModelFile } from "../cli/model-file.ts";
 import { writeDirectory } from "../../training/util/output-dir.ts";
 import { parseCount } from "../cli/compress-options.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 
 export const usage = `usage: maas distill --teacher T.onnx --data D --target COL --out DIR [options]
   --teacher T.onnx        the classifier to learn from (made by maas train, or any ONNX classifier)
@@ -65,7 +66,7 @@ export async function main(args: string[]): Promise<void> {
   if (missing.length) throw new UsageError(`${missing.map((o) => `--${o}`).join(", ")} ${missing.length > 1 ? "are" : "is"} required`);
   const hidden = values.hidden?.split(",").filter((h) => h.trim() !== "").map((h) => positive("--hidden", h, (n) => Number.isInteger(n) && n > 0));
   const activation = values.activation as Activation;
-  if (!ACTIVATIONS.includes(activation)) throw new CliError(`--activation must be one of ${ACTIVATIONS.join(", ")}`);
+  if (!ACTIVATIONS.includes(activation)) throw new CliError(`--activation must be one of ${ACTIVATIONS.join(", ")} (got ${activation})${didYouMean(activation ?? "", ACTIVATIONS)}`);
   const settings: DistillOptions = {
     target: values.target!,
     hidden,

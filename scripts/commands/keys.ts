@@ -9,6 +9,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { apiKeyEntrySchema, generateApiKey, hashApiKey, parseApiKeys, type ApiKeyEntry } from "../../functions/security/api-keys.ts";
 import { CliError, UsageError } from "../cli-error.ts";
 import { parseCommandArgs } from "../cli/command.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 
 export const usage = `usage: maas keys create --name NAME [options]   (prints a new API key once, and its entry for API_KEYS)
   --name NAME             who the key is for (errors and logs name the key by it)
@@ -39,7 +40,7 @@ export const options = {
 
 export async function main(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  if (action !== "create") throw new UsageError(action ? `unknown subcommand "${action}": maas keys create --name NAME` : "missing subcommand: maas keys create --name NAME");
+  if (action !== "create") throw new UsageError(action ? `unknown subcommand "${action}"${didYouMean(action, ["create"])}: maas keys create --name NAME` : "missing subcommand: maas keys create --name NAME");
   const { values, positionals } = parseCommandArgs(rest, options);
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   if (!values.name) throw new UsageError("--name NAME is required");

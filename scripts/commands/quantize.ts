@@ -31,6 +31,7 @@ import { recordCompressionStep, sha256Hex } from "../../training/compress/record
 import { comparisonLines, reportLines, sizeLines, upgradeLines } from "../../training/compress/summary-text.ts";
 import { readModelFile, writeOutputFile } from "../cli/model-file.ts";
 import { evaluateBeforeAfter, parseCount, type EvalSummary } from "../cli/compress-options.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 
 const BLOCK_SIZES = [32, 64, 128];
 
@@ -162,7 +163,7 @@ function calibrationOptions(values: { mode?: string; calibrate?: string; "calibr
   }
   if (values.mode !== "int8") throw new CliError(`--calibrate is for --mode int8 (static int8: weights and activations); --mode ${values.mode} quantizes no activations from calibration`);
   const method = (values["calibrate-method"] ?? "minmax") as CalibrationMethod;
-  if (!CALIBRATION_METHODS.includes(method)) throw new CliError(`--calibrate-method must be one of ${CALIBRATION_METHODS.join(", ")} (got ${method})`);
+  if (!CALIBRATION_METHODS.includes(method)) throw new CliError(`--calibrate-method must be one of ${CALIBRATION_METHODS.join(", ")} (got ${method})${didYouMean(method, CALIBRATION_METHODS)}`);
   if (values["calibrate-percentile"] !== undefined && method !== "percentile") throw new CliError("--calibrate-percentile goes with --calibrate-method percentile");
   const percentile = values["calibrate-percentile"] === undefined ? DEFAULT_PERCENTILE : Number(values["calibrate-percentile"]);
   if (!(percentile > 50 && percentile <= 100)) throw new CliError(`--calibrate-percentile must be a number in (50, 100] (got ${values["calibrate-percentile"]})`);
@@ -204,7 +205,7 @@ export async function main(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandArgs(args, options);
   const input = oneInput(positionals, "maas quantize IN --mode MODE --out OUT");
   const mode = values.mode as QuantizeMode | undefined;
-  if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})`);
+  if (!mode || !QUANTIZE_MODES.includes(mode)) throw new CliError(`--mode must be one of ${QUANTIZE_MODES.join(", ")} (got ${values.mode ?? "nothing"})${didYouMean(values.mode ?? "", QUANTIZE_MODES)}`);
   if (!values.out) throw new UsageError("--out OUT is required");
   const blockSize = Number(values["block-size"]);
   if (!BLOCK_SIZES.includes(blockSize)) throw new CliError(`--block-size must be 32, 64 or 128 (got ${values["block-size"]})`);

@@ -13,6 +13,7 @@ import { trainFromFile, type FileOptions, type PipelineOptions } from "../../tra
 import { DEFAULT_DATASET } from "../../training/data/default-dataset.ts";
 import { writeOutputDir } from "../../training/util/write-output.ts";
 import { progressReporter } from "../cli/progress.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 
 export const usage = `usage: maas train [FILE] --target COL [options]   (no FILE: the bundled Iris data)
   --target COL[,COL]     target column(s)          --features A,B   only these columns
@@ -31,7 +32,7 @@ export const usage = `usage: maas train [FILE] --target COL [options]   (no FILE
   -h, --help             this usage`;
 
 function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw new CliError(`--${name} must be one of ${allowed.join(", ")} (got "${value}")`);
+  if (!allowed.includes(value as T)) throw new CliError(`--${name} must be one of ${allowed.join(", ")} (got "${value}")${didYouMean(value, allowed)}`);
   return value as T;
 }
 

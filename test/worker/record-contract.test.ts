@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { closestName } from "../../functions/did-you-mean.ts";
+import { closestName } from "../../shared/did-you-mean.ts";
 import { json, post } from "./http.ts";
 import { seedRegistry } from "./seed.ts";
 

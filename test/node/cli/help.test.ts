@@ -79,4 +79,19 @@ describe("maas --help", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('maas: unknown command "frobnicate" (see maas --help)\n');
   });
+
+  it("a typo is answered with what was likely meant: a command, an option, a subcommand, an option's value", async () => {
+    const cases: Array<[string[], string]> = [
+      [["trian"], 'maas: unknown command "trian" (did you mean "train"?) (see maas --help)\n'],
+      [["train", "data.csv", "--targt", "y"], "maas train: unknown option '--targt' (did you mean \"--target\"?) (see maas train --help)\n"],
+      [["push", "m.onnx", "--nmae", "x"], "maas push: unknown option '--nmae' (did you mean \"--name\"?) (see maas push --help)\n"],
+      [["keys", "craete"], 'maas keys: unknown subcommand "craete" (did you mean "create"?): maas keys create --name NAME (see maas keys --help)\n'],
+      [["quantize", "in.onnx", "--mode", "int8-dynamc", "--out", "o.onnx"], 'maas quantize: --mode must be one of int8, int8-dynamic, int4, fp16 (got int8-dynamc) (did you mean "int8-dynamic"?)\n'],
+    ];
+    for (const [argv, stderr] of cases) {
+      const run = await inProcess(argv);
+      expect(run.stderr, argv.join(" ")).toBe(stderr);
+      expect(run.code).toBe(stderr.includes("(see maas") ? 2 : 1);
+    }
+  });
 });

@@ -1,9 +1,9 @@
 /**
- * What counts as a near miss (functions/did-you-mean.ts): the typos callers make are offered a
+ * What counts as a near miss (shared/did-you-mean.ts): the typos callers make are offered a
  * correction; names merely sharing letters, and mistyped numbers, are not.
  */
 import { describe, expect, it } from "vitest";
-import { didYouMean, nearMiss } from "../../../functions/did-you-mean.ts";
+import { didYouMean, nearMiss } from "../../../shared/did-you-mean.ts";
 
 const models = ["breast-cancer", "iris", "mlp", "regression", "ocr-direction-int8", "ocr-direction-int8-dynamic"];
 

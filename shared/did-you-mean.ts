@@ -1,7 +1,8 @@
 /**
  * Near misses, for callers who make typos: which known name a mistyped one was probably meant to
  * be. fastest-levenshtein measures the distance; what counts as near is decided here, once, for
- * every message that offers a "did you mean" (feature names, models, versions, routes, body keys).
+ * every message that offers a "did you mean": the Worker's (feature names, models, versions,
+ * routes, body keys) and the CLI's (commands, options, subcommands, option values).
  */
 import { closest, distance } from "fastest-levenshtein";
 
