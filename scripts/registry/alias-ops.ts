@@ -5,6 +5,7 @@
 import { blobKey } from "../../functions/registry/layout.ts";
 import type { AliasRecord } from "../../functions/registry/manifest.ts";
 import { moveAlias, readAlias, readManifest, writeAlias, type RegistryBucket } from "../../functions/registry/store.ts";
+import { aliasNotPublished, versionNotPublished } from "./not-published.ts";
 import { checkName, PublishError } from "./publish.ts";
 
 export interface SplitSide {
@@ -29,7 +30,7 @@ export function parseSplit(text: string): SplitSide[] {
 export async function requirePublished(bucket: RegistryBucket, name: string, version: string): Promise<void> {
   checkName("version", version);
   const manifest = await readManifest(bucket, name, version);
-  if (!manifest) throw new PublishError(`${name} has no version ${version}`);
+  if (!manifest) throw await versionNotPublished(bucket, name, version);
   if (!(await bucket.head(blobKey(name, manifest.sha256)))) throw new PublishError(`${name} version ${version} has no blob (an interrupted push? push it again)`);
 }
 
@@ -52,7 +53,7 @@ export async function rollbackAlias(bucket: RegistryBucket, name: string, alias:
   checkName("model name", name);
   checkName("alias", alias);
   const current = await readAlias(bucket, name, alias);
-  if (!current) throw new PublishError(`${name} has no alias ${alias}`);
+  if (!current) throw await aliasNotPublished(bucket, name, alias);
   const [previous, ...older] = current.history;
   if (!previous) throw new PublishError(`${name}/${alias} has no earlier target to roll back to`);
   for (const side of previous.split ?? [{ version: previous.version }]) await requirePublished(bucket, name, side.version);

@@ -5,13 +5,14 @@
  */
 import { blobKey, manifestKey } from "../../functions/registry/layout.ts";
 import { listAliases, listManifests, readManifest, type RegistryBucket } from "../../functions/registry/store.ts";
+import { versionNotPublished } from "./not-published.ts";
 import { checkName, PublishError } from "./publish.ts";
 
 export async function removeVersion(bucket: RegistryBucket, name: string, version: string): Promise<{ blobRemoved: boolean }> {
   checkName("model name", name);
   checkName("version", version);
   const manifest = await readManifest(bucket, name, version);
-  if (!manifest) throw new PublishError(`${name} has no version ${version}`);
+  if (!manifest) throw await versionNotPublished(bucket, name, version);
   const holders = (await listAliases(bucket, name)).filter((a) => a.version === version || a.split?.some((s) => s.version === version));
   if (holders.length) {
     throw new PublishError(`${name} version ${version} is in use by alias ${holders.map((a) => a.alias).join(", ")}; move the alias first (maas alias set)`);

@@ -22,6 +22,7 @@ beforeAll(async () => {
   model = await writeModel(dir.path, "m.onnx", mlpModel(5));
   garbage = await writeModel(dir.path, "garbage.onnx", new TextEncoder().encode("this is not a protobuf model at all"));
   await runOk(["push", model, "--name", "m"], env);
+  await runOk(["push", model, "--name", "wine"], env);
   busy = createServer().listen(0, "127.0.0.1");
   await new Promise((r) => busy.once("listening", r));
   busyPort = (busy.address() as { port: number }).port;
@@ -45,14 +46,17 @@ const cases: Array<[string, () => string[], RegExp]> = [
   ["models with an argument", () => ["models", "extra"], /unexpected argument extra/],
   ["alias without a subcommand", () => ["alias"], /missing subcommand: maas alias set/],
   ["alias set without a version", () => ["alias", "set", "m", "latest"], /missing VERSION/],
-  ["alias set to a missing version", () => ["alias", "set", "m", "latest", "9"], /m has no version 9/],
+  ["alias set to a missing version", () => ["alias", "set", "m", "latest", "9"], /m has no version 9; its versions: 1$/m],
+  ["alias set on a mistyped model", () => ["alias", "set", "wien", "latest", "1"], /there is no model wien in this registry \(did you mean "wine"\?\)$/m],
+  ["alias set on a model far from any", () => ["alias", "set", "mm", "latest", "1"], /there is no model mm in this registry$/m],
   ["alias set with a bad split", () => ["alias", "set", "m", "latest", "1=abc,2=3"], /each side is VERSION=WEIGHT/],
   ["alias set with a one-sided split", () => ["alias", "set", "m", "latest", "--split", "1=100"], /at least two versions/],
   ["rollback without a name", () => ["rollback"], /missing NAME/],
   ["rollback with no history", () => ["rollback", "m"], /no earlier target/],
-  ["rollback of a missing alias", () => ["rollback", "m", "--alias", "nope"], /m has no alias nope/],
+  ["rollback of a missing alias", () => ["rollback", "m", "--alias", "nope"], /m has no alias nope; its aliases: latest$/m],
+  ["rollback of a mistyped alias", () => ["rollback", "m", "--alias", "latset"], /m has no alias latset \(did you mean "latest"\?\); its aliases: latest$/m],
   ["rm without a version", () => ["rm", "m"], /missing NAME or VERSION/],
-  ["rm of a missing version", () => ["rm", "m", "7"], /m has no version 7/],
+  ["rm of a missing version", () => ["rm", "m", "7"], /m has no version 7; its versions: 1$/m],
   ["rm of the version latest points at", () => ["rm", "m", "1"], /in use by alias latest/],
   ["serve with a bad port", () => ["serve", "--port", "http"], /--port must be 0-65535/],
   ["serve on a port in use", () => ["serve", "--port", String(busyPort)], /port \d+ on 127.0.0.1 is in use/],
