@@ -3,6 +3,7 @@
  * categorical (with their vocabulary), the task, and the classes. Also counts missing values.
  */
 import { categoryKey, isMissing, toNumber, type FeatureSchema, type FeatureSpec } from "../../functions/registry/feature-schema.ts";
+import { didYouMean } from "../../shared/did-you-mean.ts";
 import { TrainingInputError } from "./errors.ts";
 import type { DataRecord } from "./read-records.ts";
 
@@ -106,13 +107,21 @@ export function buildSchema(request: SchemaRequest, task: Task, features: Featur
   };
 }
 
+/** Up to this many of the file's columns are listed when a requested one is missing. */
+const LIST_AT_MOST = 30;
+
+function missingColumn(what: string, name: string, columns: readonly string[]): TrainingInputError {
+  const listed = columns.slice(0, LIST_AT_MOST).join(", ") + (columns.length > LIST_AT_MOST ? ` and ${columns.length - LIST_AT_MOST} more` : "");
+  return new TrainingInputError(`${what} "${name}" not found${didYouMean(name, columns)} (columns: ${listed})`);
+}
+
 /** Checks the requested columns against the file's and returns the feature columns. */
 export function featureColumns(columns: string[], request: SchemaRequest): string[] {
   for (const target of request.targets) {
-    if (!columns.includes(target)) throw new TrainingInputError(`target column "${target}" not found (columns: ${columns.join(", ")})`);
+    if (!columns.includes(target)) throw missingColumn("target column", target, columns);
   }
   for (const name of [...(request.features ?? []), ...(request.ignore ?? [])]) {
-    if (!columns.includes(name)) throw new TrainingInputError(`column "${name}" not found (columns: ${columns.join(", ")})`);
+    if (!columns.includes(name)) throw missingColumn("column", name, columns);
   }
   const names = (request.features ?? columns).filter((c) => !request.targets.includes(c) && !(request.ignore ?? []).includes(c));
   if (names.length === 0) throw new TrainingInputError("no feature columns left");

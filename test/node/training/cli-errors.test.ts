@@ -23,7 +23,8 @@ function train(args: string[]) {
 
 const good = "a,b,label\n1,2,x\n2,3,y\n3,4,x\n4,5,y\n5,6,x\n6,7,y\n";
 const cases: Array<[string, () => string[], RegExp]> = [
-  ["missing target column", () => [file("t1.csv", good), "--target nope"].flatMap((s) => s.split(" ")), /target column "nope" not found/],
+  ["missing target column", () => [file("t1.csv", good), "--target nope"].flatMap((s) => s.split(" ")), /target column "nope" not found \(columns: a, b, label\)$/m],
+  ["mistyped target column", () => [file("t1b.csv", good), "--target", "lable"], /target column "lable" not found \(did you mean "label"\?\) \(columns: a, b, label\)$/m],
   ["empty file", () => [file("t2.csv", ""), "--target", "label"], /is empty/],
   ["header only", () => [file("t3.csv", "a,b,label\n"), "--target", "label"], /no data rows/],
   ["a target with one class", () => [file("t4.csv", "a,label\n1,x\n2,x\n3,x\n"), "--target", "label", "--task", "classification"], /only one class/],
