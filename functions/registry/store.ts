@@ -49,14 +49,16 @@ async function listKeys(bucket: RegistryBucket, prefix: string): Promise<string[
   return keys;
 }
 
-export async function listModelNames(bucket: RegistryBucket): Promise<string[]> {
+/** Every model's name, sorted; `maxPages` stops after that many list calls (R2 pages at 1000 names). */
+export async function listModelNames(bucket: RegistryBucket, maxPages = Infinity): Promise<string[]> {
   const names: string[] = [];
   let cursor: string | undefined;
+  let pages = 0;
   do {
     const page = await bucket.list({ prefix: MODELS_PREFIX, delimiter: "/", cursor });
     names.push(...page.delimitedPrefixes.map((p) => p.slice(MODELS_PREFIX.length, -1)));
     cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  } while (cursor && ++pages < maxPages);
   return names.sort();
 }
 

@@ -1,6 +1,6 @@
 /**
  * What a caller who mistyped a model, version or alias name probably meant, added to the 404.
- * Only the error path pays for it: one listing of the registry (R2 list calls) per such 404. The
+ * Only the error path pays for it: one listing of the registry (a few R2 list calls) per such 404. The
  * model names offered are only those the caller may call; a model's versions and aliases are only
  * looked at once the caller has passed the model's access check (functions/security/auth.ts).
  */
@@ -11,11 +11,16 @@ import { listAliasNames, listModelNames, listVersionIds, type RegistryBucket } f
 
 /** Up to this many versions and aliases are named when none is a near miss. */
 const LIST_AT_MOST = 10;
+/**
+ * Model names are looked for among the first this many pages of the listing (1000 each): what a
+ * mistyped request may cost stays bounded however large the registry.
+ */
+const MODEL_PAGES = 2;
 
 const quoted = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
 
 async function modelSuggestion(bucket: RegistryBucket, model: string, mayCall: (model: string) => boolean): Promise<string> {
-  const names = (await listModelNames(bucket)).filter(mayCall);
+  const names = (await listModelNames(bucket, MODEL_PAGES)).filter(mayCall);
   return didYouMean(model, names);
 }
 
