@@ -30,10 +30,13 @@ export function nearMiss(given: string, candidates: Iterable<string>): string | 
   // A mistyped number (a version id) is just another number: nothing to guess from.
   if (/^\d+$/.test(given)) return undefined;
   const lower = given.toLowerCase();
+  const allowed = allowedEdits(given.length);
   let best: string | undefined;
-  let bestDistance = allowedEdits(given.length) + 1;
+  let bestDistance = allowed + 1;
   for (const candidate of candidates) {
-    if (candidate === given) continue;
+    // Lengths further apart than the edits allowed cannot be near: skipped before measuring, so a
+    // body of huge keys (or a huge key) costs no quadratic edit distances.
+    if (candidate === given || Math.abs(candidate.length - given.length) > allowed) continue;
     const other = candidate.toLowerCase();
     const d = oneSwapApart(lower, other) ? 1 : distance(lower, other);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
