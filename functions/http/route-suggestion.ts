@@ -2,7 +2,8 @@
  * For a path no route serves, the route it was probably meant to be: `/v2/model/iris/infer` →
  * `POST /v2/models/iris/infer`. Read from the app's own route table (as method-not-allowed.ts
  * does), so it cannot drift from the routes; a literal segment may be a near miss (shared/did-you-mean.ts),
- * a parameter takes whatever the caller wrote there, and a trailing slash is dropped.
+ * a parameter takes whatever the caller wrote there, a trailing slash is dropped, and v1's
+ * `/predict` becomes `:predict`.
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -15,6 +16,9 @@ interface Template {
 }
 
 const segmentsOf = (path: string): string[] => path.split("/").slice(1);
+
+/** A last segment that is v1's method, written as a path segment (`/predict`) instead of a suffix (`:predict`). */
+const V1_METHOD = /^predict$/i;
 
 function templatesOf(app: Hono<AppEnv>): Template[] {
   const seen = new Set<string>();
@@ -58,13 +62,20 @@ export function routeSuggester(app: Hono<AppEnv>): (method: string, pathname: st
     let given = segmentsOf(pathname);
     const trailingSlash = given.length > 1 && given[given.length - 1] === "";
     if (trailingSlash) given = given.slice(0, -1);
+    // The path as given, and (when it ends in `/predict`) with v1's method as the suffix it should be.
+    const readings = [{ segments: given, slips: trailingSlash ? 1 : 0 }];
+    if (given.length > 1 && V1_METHOD.test(given[given.length - 1])) {
+      readings.push({ segments: [...given.slice(0, -2), `${given[given.length - 2]}:${given[given.length - 1]}`], slips: readings[0].slips + 1 });
+    }
     let best: { method: string; path: string; score: number } | undefined;
     for (const template of templates) {
-      const filled = fill(template, given);
-      if (!filled) continue;
-      // Fewest fixed segments first; between equals, the caller's own method.
-      const score = (filled.fixes + (trailingSlash ? 1 : 0)) * 2 + (template.method === method || (method === "HEAD" && template.method === "GET") ? 0 : 1);
-      if (score > 1 && (!best || score < best.score)) best = { method: template.method, path: filled.path, score };
+      for (const { segments, slips } of readings) {
+        const filled = fill(template, segments);
+        if (!filled) continue;
+        // Fewest fixes first; between equals, the caller's own method.
+        const score = (filled.fixes + slips) * 2 + (template.method === method || (method === "HEAD" && template.method === "GET") ? 0 : 1);
+        if (score > 1 && (!best || score < best.score)) best = { method: template.method, path: filled.path, score };
+      }
     }
     return best ? ` (did you mean ${best.method} ${best.path}?)` : "";
   };

@@ -116,6 +116,8 @@ describe("a mistyped name gets a 404 or 400 that says what was likely meant", ()
     await expectError(await call("/v2/models/mlp/versions/2/redy"), 404, /\(did you mean GET \/v2\/models\/mlp\/versions\/2\/ready\?\)$/);
     await expectError(await call("/v2/health/live/"), 404, /\(did you mean GET \/v2\/health\/live\?\)$/);
     await expectError(await call("/V1/Models/mlp/metadata"), 404, /\(did you mean GET \/v1\/models\/mlp\/metadata\?\)$/);
+    await expectError(await post("/v1/models/mlp/predict", { instances: [[1, 2, 3, 4]] }), 404, /\(did you mean POST \/v1\/models\/mlp:predict\?\)$/);
+    await expectError(await post("/v1/models/mlp/versions/2/predict", { instances: [[1, 2, 3, 4]] }), 404, /\(did you mean POST \/v1\/models\/mlp\/versions\/2:predict\?\)$/);
     await expectError(await call("/v3/anything"), 404, /^no route for GET \/v3\/anything$/);
   });
 
