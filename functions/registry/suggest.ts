@@ -17,7 +17,8 @@ const LIST_AT_MOST = 10;
  */
 const MODEL_PAGES = 2;
 
-const quoted = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
+/** In natural order (version "2" before "10"). */
+const quoted = (names: readonly string[]) => [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true })).map((n) => JSON.stringify(n)).join(", ");
 
 async function modelSuggestion(bucket: RegistryBucket, model: string, mayCall: (model: string) => boolean): Promise<string> {
   const names = (await listModelNames(bucket, MODEL_PAGES)).filter(mayCall);

@@ -10,8 +10,11 @@ import { PublishError } from "./publish.ts";
 /** Up to this many names are listed. */
 const LIST_AT_MOST = 10;
 
+/** In natural order (2 before 10); of many, the last ones, which are the newest versions. */
 function listing(names: readonly string[]): string {
-  return names.slice(0, LIST_AT_MOST).join(", ") + (names.length > LIST_AT_MOST ? ` and ${names.length - LIST_AT_MOST} more` : "");
+  const sorted = [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  if (sorted.length <= LIST_AT_MOST) return sorted.join(", ");
+  return `${sorted.length - LIST_AT_MOST} more, then ${sorted.slice(-LIST_AT_MOST).join(", ")}`;
 }
 
 async function noSuchModel(bucket: RegistryBucket, name: string): Promise<PublishError> {
