@@ -4,13 +4,13 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
 import type { AppEnv } from "./app-env.ts";
 import { HttpError } from "./errors.ts";
 import { answerJson } from "./http/answer.ts";
 import { requestBodyLimit } from "./http/body-size.ts";
 import { everyRequest } from "./http/every-request.ts";
 import { answerWrongMethods } from "./http/method-not-allowed.ts";
+import { requestIds } from "./http/request-id.ts";
 import { routeSuggester } from "./http/route-suggestion.ts";
 import { health } from "./routes/health.ts";
 import { inference } from "./routes/infer.ts";
@@ -23,7 +23,7 @@ import { rateLimit } from "./security/rate-limit.ts";
 
 const app = new Hono<AppEnv>();
 
-app.use(requestId());
+app.use(requestIds);
 // Server-Timing, security headers and the log line: one layer (functions/http/every-request.ts).
 app.use(everyRequest);
 app.use(configuredCors);

@@ -9,15 +9,15 @@
  * only Server-Timing to these; responses made elsewhere (Hono's own, its middleware's) get the
  * security headers set one by one there, so every response has them either way.
  *
- * Use these in place of `c.json` / `c.body`: a Response returned from a handler skips the headers
- * set with `c.header()` before it, so the request id (Hono's requestId(), the only such header) is
- * set here from `c.get("requestId")`.
+ * Use these in place of `c.json` / `c.body`: the request id (request-id.ts) is set here from
+ * `c.get("requestId")`.
  */
 import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { JSONParsed } from "hono/utils/types";
 import type { AppEnv } from "../app-env.ts";
 import { setSecureHeaders } from "../security/secure-headers.ts";
+import { REQUEST_ID_HEADER } from "./request-id.ts";
 
 /** One template per status and content type: a handful per isolate. */
 const templates = new Map<string, Response>();
@@ -44,7 +44,7 @@ export function hasSecureHeaders(response: Response): boolean {
 export function answer(c: Context<AppEnv>, body: BodyInit, status: ContentfulStatusCode, contentType: string, headers?: Record<string, string>): Response {
   const response = new Response(body, template(status, contentType));
   const requestId = c.get("requestId");
-  if (requestId !== undefined) response.headers.set("X-Request-Id", requestId);
+  if (requestId !== undefined) response.headers.set(REQUEST_ID_HEADER, requestId);
   if (headers) for (const name in headers) response.headers.set(name, headers[name]);
   fromTemplate.add(response);
   return response;

@@ -4,8 +4,8 @@
  * two at a measurable cost on workerd (issue 17: ~8 and ~17 µs per request), so they are done here
  * the same way more cheaply; the parts keep their own modules (server-timing.ts,
  * ../security/secure-headers.ts, ../request-log.ts). Answers made by answer.ts carry the security
- * headers from their template already; others get them set here. The request id is Hono's
- * requestId(), which runs before this.
+ * headers from their template and the request id already; others get them set here. The id is
+ * made by request-id.ts, which runs before this.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -13,6 +13,7 @@ import { perSettings } from "../per-settings.ts";
 import { logLine } from "../request-log.ts";
 import { setSecureHeaders } from "../security/secure-headers.ts";
 import { hasSecureHeaders } from "./answer.ts";
+import { REQUEST_ID_HEADER } from "./request-id.ts";
 import { serverTimingValue, startServerTiming } from "./server-timing.ts";
 
 function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<AppEnv> {
@@ -23,7 +24,11 @@ function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<Ap
     const timing = serverTimingValue(serverTiming);
     const res = c.res;
     res.headers.append("Server-Timing", timing);
-    if (!hasSecureHeaders(res)) setSecureHeaders(res.headers);
+    if (!hasSecureHeaders(res)) {
+      setSecureHeaders(res.headers);
+      const id = c.get("requestId");
+      if (id !== undefined && !res.headers.has(REQUEST_ID_HEADER)) res.headers.set(REQUEST_ID_HEADER, id);
+    }
     if (log === "all" || (log === "errors" && res.status >= 400)) console.log(logLine(c, started, timing));
   };
 }

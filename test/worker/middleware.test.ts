@@ -72,6 +72,11 @@ describe("secure headers", () => {
     expect(ids.size).toBe(cases.length); // one id per request
     // A caller's own valid id is kept (Hono's requestId()), on a template answer too.
     expect((await call("/v2/health/live", { headers: { "X-Request-Id": "trace-42" } })).headers.get("X-Request-Id")).toBe("trace-42");
+    expect((await call("/v2/nowhere", { headers: { "X-Request-Id": "trace-43" } })).headers.get("X-Request-Id")).toBe("trace-43");
+    expect((await call("/", { headers: { "X-Request-Id": "trace-44" } })).headers.get("X-Request-Id")).toBe("trace-44");
+    // One Hono would not keep (a space; too long) is replaced.
+    expect((await call("/v2/health/live", { headers: { "X-Request-Id": "trace 45" } })).headers.get("X-Request-Id")).toMatch(uuid);
+    expect((await call("/v2/health/live", { headers: { "X-Request-Id": "x".repeat(256) } })).headers.get("X-Request-Id")).toMatch(uuid);
     // The 405 keeps its Allow header next to the template's.
     expect((await call("/v2/health/live", { method: "DELETE" })).headers.get("Allow")).toBe("GET, HEAD");
   });
