@@ -50,7 +50,7 @@ export async function findManifest(c: Context<AppEnv>, name: string, version: st
     }));
   } catch (error) {
     // A mistyped name: the 404 says what was likely meant (listing the registry, on this path only).
-    if (error instanceof NotInRegistry) throw await withSuggestion(error, c.env.MODELS, (model) => mayCall(c, model));
+    if (error instanceof NotInRegistry) throw await withSuggestion(error, c.env.MODELS, (model) => mayCall(c, model), settings.aliasCacheMs);
     // R2 failed, or a registry record is unreadable: the registry, not the request, is at fault.
     // Anything else is a bug and goes on to the app's error handler: a logged 500.
     if (error instanceof RegistryReadError) throw unavailable(`model registry unavailable for "${name}": ${error.message}`);
