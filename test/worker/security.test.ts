@@ -127,6 +127,16 @@ describe("a mistyped model name", () => {
     const withKey = await fetchWith(vars, "/v2/models/fixd", { headers: { Authorization: `Bearer ${root}` } });
     expect(withKey.body).toEqual({ error: 'model "fixd" not found (did you mean "fixed"?)' });
   });
+
+  it("reuses the isolate's model listing for ALIAS_CACHE_MS, then reads it again", async () => {
+    const open = { ALLOW_ANONYMOUS: "true" };
+    const asked = () => 'model "zzzmodl" not found';
+    expect((await fetchWith({ ...open, ALIAS_CACHE_MS: "0" }, "/v2/models/zzzmodl")).body).toEqual({ error: asked() }); // listed now
+    await moveAlias(testEnv.MODELS, "zzzmodel", "latest", { version: "1" });
+    // Within the window the listing made before "zzzmodel" existed answers; a fresh one finds it.
+    expect((await fetchWith({ ...open, ALIAS_CACHE_MS: "600000" }, "/v2/models/zzzmodl")).body).toEqual({ error: asked() });
+    expect((await fetchWith({ ...open, ALIAS_CACHE_MS: "0" }, "/v2/models/zzzmodl")).body).toEqual({ error: `${asked()} (did you mean "zzzmodel"?)` });
+  });
 });
 
 describe("rate limits", () => {
