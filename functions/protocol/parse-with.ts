@@ -10,7 +10,8 @@ import { badRequest } from "../errors.ts";
 
 type Path = readonly PropertyKey[];
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null): what a request body or one of its entries must be. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -9,7 +9,7 @@ import * as z from "zod";
 import { badRequest } from "../errors.ts";
 import { RECORD_RULES, type RecordRules } from "../registry/record-encoding.ts";
 import type { TensorSpec } from "../registry/manifest.ts";
-import { parseWith } from "./parse-with.ts";
+import { isPlainObject, parseWith } from "./parse-with.ts";
 import type { JsonInferInput } from "./v2-request.ts";
 
 /** A model's one signature (the name TensorFlow Serving gives the default one). */
@@ -80,8 +80,6 @@ export function parsePredictRequest(body: unknown): PredictRequest {
     ? { format: "row", value: request.instances, rules: rulesOf(request.parameters) }
     : { format: "columnar", value: request.inputs, rules: rulesOf(request.parameters) };
 }
-
-export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The dims of a nested array, read along its first elements, at most `maxDepth` levels deep. */
 export function nestedShape(value: unknown, maxDepth: number, what: string): number[] {

@@ -1,6 +1,6 @@
 /** The Open Inference Protocol v2 inference request body, validated with zod. */
 import * as z from "zod";
-import { parseWith } from "./parse-with.ts";
+import { isPlainObject, parseWith } from "./parse-with.ts";
 
 // Parameters of the binary tensor data extension (Triton's HTTP binary data extension, which KServe
 // v2 references); any other parameter is allowed and ignored.
@@ -70,10 +70,6 @@ export type BinaryInferRequest = z.infer<typeof binaryInferRequestSchema>;
 
 const REQUEST_KEYS = new Set(["id", "inputs", "outputs"]);
 const INPUT_KEYS = new Set(["name", "shape", "datatype", "data"]);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function onlyKeys(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!allowed.has(key) || value[key] === undefined) return false;
