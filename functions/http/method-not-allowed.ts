@@ -6,12 +6,11 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { answerJson } from "./answer.ts";
+import { handlerRoutes } from "./route-table.ts";
 
 export function answerWrongMethods(app: Hono<AppEnv>): void {
   const methodsByPath = new Map<string, Set<string>>();
-  for (const { method, path } of app.routes) {
-    // Middleware is registered for ALL methods or on wildcard paths; handlers are the rest.
-    if (method === "ALL" || path.includes("*")) continue;
+  for (const { method, path } of handlerRoutes(app)) {
     let methods = methodsByPath.get(path);
     if (!methods) methodsByPath.set(path, (methods = new Set()));
     methods.add(method);

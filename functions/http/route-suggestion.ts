@@ -1,13 +1,14 @@
 /**
  * For a path no route serves, the route it was probably meant to be: `/v2/model/iris/infer` →
- * `POST /v2/models/iris/infer`. Read from the app's own route table (as method-not-allowed.ts
- * does), so it cannot drift from the routes; a literal segment may be a near miss (shared/did-you-mean.ts),
- * a parameter takes whatever the caller wrote there, a trailing slash is dropped, and v1's
- * `/predict` becomes `:predict`.
+ * `POST /v2/models/iris/infer`. Read from the app's own route table (route-table.ts, as
+ * method-not-allowed.ts does), so it cannot drift from the routes; a literal segment may be a near
+ * miss (shared/did-you-mean.ts), a parameter takes whatever the caller wrote there, a trailing
+ * slash is dropped, and v1's `/predict` becomes `:predict`.
  */
 import type { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { nearMiss } from "../../shared/did-you-mean.ts";
+import { handlerRoutes } from "./route-table.ts";
 
 interface Template {
   method: string;
@@ -21,15 +22,7 @@ const segmentsOf = (path: string): string[] => path.split("/").slice(1);
 const V1_METHOD = /^predict$/i;
 
 function templatesOf(app: Hono<AppEnv>): Template[] {
-  const seen = new Set<string>();
-  const templates: Template[] = [];
-  for (const { method, path } of app.routes) {
-    // Middleware is registered for ALL methods or on wildcard paths; handlers are the rest.
-    if (method === "ALL" || path.includes("*") || seen.has(`${method} ${path}`)) continue;
-    seen.add(`${method} ${path}`);
-    templates.push({ method, segments: segmentsOf(path) });
-  }
-  return templates;
+  return handlerRoutes(app).map(({ method, path }) => ({ method, segments: segmentsOf(path) }));
 }
 
 /** The template's path with the caller's values in its parameters, and how many segments were fixed; undefined if it is not near. */
