@@ -44,14 +44,14 @@ answerWrongMethods(app);
 const meantRoute = routeSuggester(app);
 app.notFound((c) => {
   const { pathname } = new URL(c.req.url);
-  return answerJson(c, { error: `no route for ${c.req.method} ${pathname}${meantRoute(c.req.method, pathname)}` }, 404);
+  return answerJson({ error: `no route for ${c.req.method} ${pathname}${meantRoute(c.req.method, pathname)}` }, 404);
 });
 
 app.onError((error, c) => {
-  if (error instanceof HttpError) return answerJson(c, { error: error.message }, error.status, error.headers);
-  if (error instanceof HTTPException) return answerJson(c, { error: error.message || "request rejected" }, error.status);
+  if (error instanceof HttpError) return answerJson({ error: error.message }, error.status, error.headers);
+  if (error instanceof HTTPException) return answerJson({ error: error.message || "request rejected" }, error.status);
   console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error).stack }));
-  return answerJson(c, { error: "internal error" }, 500);
+  return answerJson({ error: "internal error" }, 500);
 });
 
 export default app;

@@ -9,15 +9,12 @@
  * only Server-Timing to these; responses made elsewhere (Hono's own, its middleware's) get the
  * security headers set one by one there, so every response has them either way.
  *
- * Use these in place of `c.json` / `c.body`: the request id (request-id.ts) is set here from
- * `c.get("requestId")`.
+ * Use these in place of `c.json` / `c.body`; every-request.ts adds the request id (request-id.ts).
  */
-import type { Context, TypedResponse } from "hono";
+import type { TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { JSONParsed } from "hono/utils/types";
-import type { AppEnv } from "../app-env.ts";
 import { setSecureHeaders } from "../security/secure-headers.ts";
-import { REQUEST_ID_HEADER } from "./request-id.ts";
 
 /** One template per status and content type: a handful per isolate. */
 const templates = new Map<string, Response>();
@@ -41,10 +38,8 @@ export function hasSecureHeaders(response: Response): boolean {
 }
 
 /** An answer with this body, status and Content-Type; `headers` are added to it. */
-export function answer(c: Context<AppEnv>, body: BodyInit, status: ContentfulStatusCode, contentType: string, headers?: Record<string, string>): Response {
+export function answer(body: BodyInit, status: ContentfulStatusCode, contentType: string, headers?: Record<string, string>): Response {
   const response = new Response(body, template(status, contentType));
-  const requestId = c.get("requestId");
-  if (requestId !== undefined) response.headers.set(REQUEST_ID_HEADER, requestId);
   if (headers) for (const name in headers) response.headers.set(name, headers[name]);
   fromTemplate.add(response);
   return response;
@@ -52,10 +47,9 @@ export function answer(c: Context<AppEnv>, body: BodyInit, status: ContentfulSta
 
 /** `c.json(value, status, headers)`, typed as Hono types it for hono/client. */
 export function answerJson<T, U extends ContentfulStatusCode = 200>(
-  c: Context<AppEnv>,
   value: T,
   status?: U,
   headers?: Record<string, string>,
 ): Response & TypedResponse<JSONParsed<T>, U, "json"> {
-  return answer(c, JSON.stringify(value), status ?? 200, "application/json", headers) as Response & TypedResponse<JSONParsed<T>, U, "json">;
+  return answer(JSON.stringify(value), status ?? 200, "application/json", headers) as Response & TypedResponse<JSONParsed<T>, U, "json">;
 }

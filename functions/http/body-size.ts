@@ -7,7 +7,7 @@
  * (curl: "Recv failure: Connection reset by peer"). The draining stops at DRAIN_LIMIT_BYTES, so a
  * client cannot keep the Worker reading forever.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.ts";
 import { perSettings } from "../per-settings.ts";
@@ -16,7 +16,7 @@ import { answerJson } from "./answer.ts";
 /** Bytes past the limit read (and discarded) so that the client gets the 413; beyond it, the answer goes out anyway. */
 export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
 
-const tooLarge = (c: Context, maxBytes: number) => answerJson(c, { error: `request body is larger than ${maxBytes} bytes` }, 413);
+const tooLarge = (maxBytes: number) => answerJson({ error: `request body is larger than ${maxBytes} bytes` }, 413);
 
 /** Reads the rest of a body, discarding it, up to `limit` bytes. */
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
@@ -40,7 +40,7 @@ function limitStreamedBody(maxBytes: number): MiddlewareHandler<AppEnv> {
       size += value.byteLength;
       if (size > maxBytes) {
         await drain(reader, DRAIN_LIMIT_BYTES);
-        return tooLarge(c, maxBytes);
+        return tooLarge(maxBytes);
       }
       chunks.push(value);
     }
@@ -56,7 +56,7 @@ function limitStreamedBody(maxBytes: number): MiddlewareHandler<AppEnv> {
 }
 
 export const requestBodyLimit = perSettings(({ maxBodyBytes }) => {
-  const declared = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => tooLarge(c, maxBodyBytes) });
+  const declared = bodyLimit({ maxSize: maxBodyBytes, onError: () => tooLarge(maxBodyBytes) });
   const streamed = limitStreamedBody(maxBodyBytes);
   return (c, next) => {
     const { body, headers } = c.req.raw;

@@ -24,11 +24,9 @@ function stampEveryResponse(log: "all" | "errors" | "off"): MiddlewareHandler<Ap
     const timing = serverTimingValue(serverTiming);
     const res = c.res;
     res.headers.append("Server-Timing", timing);
-    if (!hasSecureHeaders(res)) {
-      setSecureHeaders(res.headers);
-      const id = c.get("requestId");
-      if (id !== undefined && !res.headers.has(REQUEST_ID_HEADER)) res.headers.set(REQUEST_ID_HEADER, id);
-    }
+    const id = c.get("requestId");
+    if (id !== undefined) res.headers.set(REQUEST_ID_HEADER, id);
+    if (!hasSecureHeaders(res)) setSecureHeaders(res.headers);
     if (log === "all" || (log === "errors" && res.status >= 400)) console.log(logLine(c, started, timing));
   };
 }

@@ -19,6 +19,6 @@ export function answerWrongMethods(app: Hono<AppEnv>): void {
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods].sort().join(", ");
     const headers = { Allow: allow };
-    app.all(path, (c) => answerJson(c, { error: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` }, 405, headers));
+    app.all(path, (c) => answerJson({ error: `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}` }, 405, headers));
   }
 }

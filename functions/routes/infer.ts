@@ -39,9 +39,9 @@ async function handleInfer(c: Context<AppEnv>, name: string, version: string | u
     return outputJson(name, tensor, bytes.byteLength);
   });
   const header = `${head}${entries.join(",")}]}`;
-  if (binary.length === 0) return answer(c, header, 200, "application/json");
+  if (binary.length === 0) return answer(header, 200, "application/json");
   const { body, headerLength } = binaryBody(header, binary);
-  return answer(c, body, 200, "application/octet-stream", { [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) });
+  return answer(body, 200, "application/octet-stream", { [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength) });
 }
 
 export const inference = new Hono<AppEnv>()

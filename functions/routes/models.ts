@@ -36,7 +36,7 @@ function trainerParameters(metadata: Record<string, string>): Partial<Record<"fe
 async function metadata(c: Context<AppEnv>, name: string, version: string | undefined) {
   const manifest = await findManifest(c, name, version);
   const versions = version === undefined ? (await listManifests(c.env.MODELS, name)).map((m) => m.version) : [manifest.version];
-  return answerJson(c, {
+  return answerJson({
     name: manifest.name,
     versions,
     platform: "onnxruntime_onnx",
@@ -64,7 +64,7 @@ async function metadata(c: Context<AppEnv>, name: string, version: string | unde
 async function ready(c: Context<AppEnv>, name: string, version: string | undefined) {
   const manifest = await findManifest(c, name, version);
   await withSession(c, manifest, async () => undefined); // loads it now, so the first inference is warm
-  return answerJson(c, { name: manifest.name, version: manifest.version, ready: true });
+  return answerJson({ name: manifest.name, version: manifest.version, ready: true });
 }
 
 function summary(manifest: Manifest) {
@@ -87,7 +87,7 @@ export const models = new Hono<AppEnv>()
         };
       }),
     );
-    return answerJson(c, { models: entries });
+    return answerJson({ models: entries });
   })
   .get("/v2/models/:name", (c) => metadata(c, c.req.param("name"), undefined))
   .get("/v2/models/:name/versions/:version", (c) => metadata(c, c.req.param("name"), c.req.param("version")))
@@ -111,5 +111,5 @@ export const models = new Hono<AppEnv>()
         ),
       )
     ).flat();
-    return answerJson(c, filter.ready ? rows.filter((r) => r.state === "READY") : rows);
+    return answerJson(filter.ready ? rows.filter((r) => r.state === "READY") : rows);
   });

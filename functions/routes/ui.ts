@@ -15,5 +15,5 @@ import { SERVER_NAME, SERVER_VERSION } from "./health.ts";
 
 export const ui = new Hono<AppEnv>()
   .get("/", (c) => c.html(playgroundPage(SERVER_NAME, SERVER_VERSION)))
-  .get("/openapi.json", (c) => answerJson(c, openApiDocument(new URL(c.req.url).origin)))
-  .post("/ui/charts", async (c) => answerJson(c, renderCharts(parseWith(chartsRequestSchema, await readJsonBody(c), "charts request"))));
+  .get("/openapi.json", (c) => answerJson(openApiDocument(new URL(c.req.url).origin)))
+  .post("/ui/charts", async (c) => answerJson(renderCharts(parseWith(chartsRequestSchema, await readJsonBody(c), "charts request"))));

@@ -51,7 +51,7 @@ function outputsOf(result: InferenceResult) {
 }
 
 /** Answers in the feature schema's terms (label names or values), in the request's format, with what was imputed or ignored. */
-function schemaAnswer(c: Context<AppEnv>, request: PredictRequest, manifest: Manifest, schema: FeatureSchema, result: InferenceResult, encoded?: EncodedRecords) {
+function schemaAnswer(request: PredictRequest, manifest: Manifest, schema: FeatureSchema, result: InferenceResult, encoded?: EncodedRecords) {
   let answers: unknown[];
   try {
     answers = decodePredictions(schema, outputsOf(result));
@@ -62,7 +62,7 @@ function schemaAnswer(c: Context<AppEnv>, request: PredictRequest, manifest: Man
   const body: Record<string, unknown> = request.format === "row" ? { predictions: answers } : { outputs: answerColumns(schema, answers) };
   if (encoded?.adjustments) body.adjustments = encoded.adjustments;
   body.model_version = manifest.version;
-  return answerJson(c, body);
+  return answerJson(body);
 }
 
 /** Raw records → the trainer's feature encoding → the model. */
@@ -76,7 +76,7 @@ async function predictRecords(c: Context<AppEnv>, request: PredictRequest, manif
     throw error;
   }
   const result = await infer(c, manifest, () => ({ [schema.inputName]: new ort.Tensor("float32", encoded.data, [encoded.rows, encoded.cols]) }));
-  return schemaAnswer(c, request, manifest, schema, result, encoded);
+  return schemaAnswer(request, manifest, schema, result, encoded);
 }
 
 async function predict(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
@@ -93,27 +93,27 @@ async function predict(c: Context<AppEnv>, name: string, version: string | undef
       return predictRecords(c, request, manifest, schema, instances);
     }
     const result = await infer(c, manifest, rowInputs(instances, manifest.inputs, maxJsonDepth));
-    if (schema) return schemaAnswer(c, request, manifest, schema, result);
-    return answerJson(c, { predictions: rowPredictions(result.outputs, instances.length), model_version: manifest.version });
+    if (schema) return schemaAnswer(request, manifest, schema, result);
+    return answerJson({ predictions: rowPredictions(result.outputs, instances.length), model_version: manifest.version });
   }
   if (schema && isPlainObject(value) && !namesInputs(value, manifest.inputs, featureNames(schema))) {
     return predictRecords(c, request, manifest, schema, columnRecords(value));
   }
   const result = await infer(c, manifest, columnInputs(value, manifest.inputs, maxJsonDepth));
-  if (schema) return schemaAnswer(c, request, manifest, schema, result);
-  return answerJson(c, { outputs: columnOutputs(result.outputs), model_version: manifest.version });
+  if (schema) return schemaAnswer(request, manifest, schema, result);
+  return answerJson({ outputs: columnOutputs(result.outputs), model_version: manifest.version });
 }
 
 async function status(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
   if (version === undefined) {
     await findManifest(c, name, undefined); // the model must exist (and the caller may see it)
-    return answerJson(c, modelStatus((await listManifests(c.env.MODELS, name)).map((m) => m.version)));
+    return answerJson(modelStatus((await listManifests(c.env.MODELS, name)).map((m) => m.version)));
   }
-  return answerJson(c, modelStatus([(await findManifest(c, name, version, pick)).version]));
+  return answerJson(modelStatus([(await findManifest(c, name, version, pick)).version]));
 }
 
 async function metadata(c: Context<AppEnv>, name: string, version: string | undefined, pick: VersionKind) {
-  return answerJson(c, modelMetadata(await findManifest(c, name, version, pick)));
+  return answerJson(modelMetadata(await findManifest(c, name, version, pick)));
 }
 
 // One param name per position (`:name`, then `:version` for versions and labels alike) keeps Hono on
