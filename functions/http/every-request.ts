@@ -4,8 +4,8 @@
  * two at a measurable cost on workerd (issue 17: ~8 and ~17 µs per request), so they are done here
  * the same way more cheaply; the parts keep their own modules (server-timing.ts,
  * ../security/secure-headers.ts, ../request-log.ts). Answers made by answer.ts carry the security
- * headers from their template and the request id already; others get them set here. The id is
- * made by request-id.ts, which runs before this.
+ * headers from their template already; others get them set here. Every response gets the request
+ * id here, made by request-id.ts, which runs before this.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";

@@ -22,6 +22,9 @@ export class NotInRegistry extends HttpError {
   }
 }
 
+/** Which names a version asked for could have been, by ResolveOptions.only. */
+const AMONG = { version: "versions", alias: "aliases", either: "versions and aliases" } as const;
+
 export interface Resolved {
   manifest: Manifest;
   /** The alias the request went through, if any. */
@@ -154,17 +157,17 @@ export async function resolveModel(
   versionOrAlias: string | undefined,
   options: ResolveOptions,
 ): Promise<Resolved> {
+  const missing = () => new NotInRegistry(name, versionOrAlias === undefined ? undefined : { name: versionOrAlias, among: AMONG[options.only ?? "either"] });
   if (!isValidName(name)) throw new NotInRegistry(name);
-  const among = options.only === "version" ? "versions" : options.only === "alias" ? "aliases" : "versions and aliases";
-  if (versionOrAlias !== undefined && !isValidName(versionOrAlias)) throw new NotInRegistry(name, { name: versionOrAlias, among });
+  if (versionOrAlias !== undefined && !isValidName(versionOrAlias)) throw missing();
   if (versionOrAlias !== undefined && options.only !== "alias") {
     const manifest = await cachedManifest(bucket, name, versionOrAlias);
     if (manifest) return { manifest };
-    if (options.only === "version") throw new NotInRegistry(name, { name: versionOrAlias, among });
+    if (options.only === "version") throw missing();
   }
   const alias = versionOrAlias ?? DEFAULT_ALIAS;
   const record = await cachedAlias(bucket, name, alias, options.aliasCacheMs, options.background);
-  if (!record) throw new NotInRegistry(name, versionOrAlias === undefined ? undefined : { name: versionOrAlias, among });
+  if (!record) throw missing();
   const version = pickVersion(record, options.stickyKey);
   const manifest = await cachedManifest(bucket, name, version);
   if (!manifest) throw notFound(`alias "${alias}" of model "${name}" points at version "${version}", which does not exist`);
