@@ -61,3 +61,8 @@ export function closestName(field: string, names: readonly string[]): string {
   if (overlapping.length === 0) return closest(field, names);
   return overlapping.reduce((best, n) => (distance(field, n) < distance(field, best) ? n : best));
 }
+
+/** Names in the order a person reads them, numbers by value: version "2" before "10". */
+export function inNaturalOrder(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}

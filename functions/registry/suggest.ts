@@ -4,7 +4,7 @@
  * model names offered are only those the caller may call; a model's versions and aliases are only
  * looked at once the caller has passed the model's access check (functions/security/auth.ts).
  */
-import { didYouMean } from "../../shared/did-you-mean.ts";
+import { didYouMean, inNaturalOrder } from "../../shared/did-you-mean.ts";
 import { HttpError } from "../errors.ts";
 import type { NotInRegistry } from "./resolve.ts";
 import { listAliasNames, listModelNames, listVersionIds, type RegistryBucket } from "./store.ts";
@@ -17,8 +17,7 @@ const LIST_AT_MOST = 10;
  */
 const MODEL_PAGES = 2;
 
-/** In natural order (version "2" before "10"). */
-const quoted = (names: readonly string[]) => [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true })).map((n) => JSON.stringify(n)).join(", ");
+const quoted = (names: readonly string[]) => inNaturalOrder(names).map((n) => JSON.stringify(n)).join(", ");
 
 /**
  * The model listing, shared by the 404s of one isolate for as long as an alias read is reused

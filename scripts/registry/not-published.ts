@@ -3,7 +3,7 @@
  * model's versions (or aliases), or, when the model has none, that there is no such model and which
  * one was likely meant (shared/did-you-mean.ts, the Worker's rule too).
  */
-import { didYouMean } from "../../shared/did-you-mean.ts";
+import { didYouMean, inNaturalOrder } from "../../shared/did-you-mean.ts";
 import { listAliasNames, listModelNames, listVersionIds, type RegistryBucket } from "../../functions/registry/store.ts";
 import { PublishError } from "./publish.ts";
 
@@ -12,7 +12,7 @@ const LIST_AT_MOST = 10;
 
 /** In natural order (2 before 10); of many, the last ones, which are the newest versions. */
 function listing(names: readonly string[]): string {
-  const sorted = [...names].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const sorted = inNaturalOrder(names);
   if (sorted.length <= LIST_AT_MOST) return sorted.join(", ");
   return `${sorted.length - LIST_AT_MOST} more, then ${sorted.slice(-LIST_AT_MOST).join(", ")}`;
 }
